@@ -1,0 +1,109 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "cors-gateway",
+    products: [
+        .executable(name: "cors-gateway", targets: ["CorsGatewayCLI"]),
+        .executable(name: "demo-functions", targets: ["DemoFunctionsCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // libcurl, found through pkg-config (Debian ships only libcurl.pc).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Typed, non-variadic wrappers of curl_easy_setopt & co. Nothing else lives in C.
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .target(
+            name: "CurlEngine",
+            dependencies: [
+                "CCurl", "CCurlShim",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // gateway.json: model, strict decoding, validation with JSON paths, compiled route table.
+        .target(name: "GatewayConfig"),
+        // Pure request/response header policy (hop-by-hop, X-Forwarded-*, request ids, error bodies).
+        .target(
+            name: "GatewayPolicy",
+            dependencies: [
+                "GatewayConfig",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "GatewayServer",
+            dependencies: [
+                "GatewayConfig", "GatewayPolicy", "CurlEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CorsGatewayCLI",
+            dependencies: [
+                "GatewayConfig", "GatewayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Demo function backends (one runtime handler >= 1.2.0, one classic) for `make run`.
+        .target(
+            name: "FunctionDemo",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "DemoFunctionsCLI",
+            dependencies: [
+                "FunctionDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Loopback test backends and a raw-socket HTTP client shared by the test targets.
+        .target(
+            name: "GatewayTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/GatewayTestSupport"
+        ),
+        .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
+        .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy", "GatewayConfig"]),
+        .testTarget(
+            name: "CurlEngineTests",
+            dependencies: ["CurlEngine", "GatewayTestSupport"]
+        ),
+        .testTarget(name: "FunctionDemoTests", dependencies: ["FunctionDemo", "GatewayTestSupport"]),
+        .testTarget(
+            name: "GatewayServerTests",
+            dependencies: [
+                "GatewayServer", "GatewayConfig", "GatewayTestSupport", "FunctionDemo",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
