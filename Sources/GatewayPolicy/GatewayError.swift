@@ -1,0 +1,69 @@
+/// The errors the gateway answers itself (SPEC §7), with their JSON bodies.
+public enum GatewayError: String, Sendable, CaseIterable {
+    case badRequest = "bad_request"
+    case noRoute = "no_route"
+    case headerTimeout = "header_timeout"
+    case bodyTooLarge = "body_too_large"
+    case headersTooLarge = "headers_too_large"
+    case upstreamUnavailable = "upstream_unavailable"
+    case upstreamInvalidResponse = "upstream_invalid_response"
+    case cookieRejected = "cookie_rejected"
+    case draining = "draining"
+    case upstreamTimeout = "upstream_timeout"
+
+    public var code: String { self.rawValue }
+
+    public var status: Int {
+        switch self {
+        case .badRequest: 400
+        case .noRoute: 404
+        case .headerTimeout: 408
+        case .bodyTooLarge: 413
+        case .headersTooLarge: 431
+        case .upstreamUnavailable, .upstreamInvalidResponse, .cookieRejected: 502
+        case .draining: 503
+        case .upstreamTimeout: 504
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .badRequest: "The request is malformed."
+        case .noRoute: "No route matches this request."
+        case .headerTimeout: "The request head did not arrive in time."
+        case .bodyTooLarge: "The request body is larger than the gateway accepts."
+        case .headersTooLarge: "Request headers or cookies too long"
+        case .upstreamUnavailable: "The backend could not be reached."
+        case .upstreamInvalidResponse: "The backend sent an invalid response."
+        case .cookieRejected: "The backend set a cookie the route's policy rejects."
+        case .draining: "The gateway is shutting down."
+        case .upstreamTimeout: "The backend did not answer in time."
+        }
+    }
+
+    /// `{"error": …, "message": …, "requestId": …}` followed by a newline.
+    public func jsonBody(requestId: String) -> String {
+        "{\"error\":\"\(self.code)\",\"message\":\(JSONString.quote(self.message)),\"requestId\":\(JSONString.quote(requestId))}\n"
+    }
+}
+
+/// Minimal JSON string quoting for bodies the gateway writes itself.
+public enum JSONString {
+    public static func quote(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
