@@ -1,0 +1,44 @@
+import CurlEngine
+import GatewayConfig
+import NIOCore
+import NIOHTTP1
+
+/// The state of one proxied request/response pair on a client connection.
+final class ProxyExchange {
+    let route: CompiledRoute
+    let requestId: String
+    let version: HTTPVersion
+    var keepAlive: Bool
+    let maxRequestBodyBytes: Int
+    let hasRequestBody: Bool
+
+    var transfer: CurlTransfer?
+    var requestBodyBytes = 0
+    var requestEnded = false
+    var responseHeadSent = false
+    var responseEnded = false
+    /// The transfer ended (completed, failed or was cancelled): no more events matter.
+    var upstreamFinished = false
+    var responseTimer: Scheduled<Void>?
+
+    init(
+        route: CompiledRoute,
+        requestId: String,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        maxRequestBodyBytes: Int,
+        hasRequestBody: Bool
+    ) {
+        self.route = route
+        self.requestId = requestId
+        self.version = version
+        self.keepAlive = keepAlive
+        self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.hasRequestBody = hasRequestBody
+    }
+
+    func cancelResponseTimer() {
+        self.responseTimer?.cancel()
+        self.responseTimer = nil
+    }
+}

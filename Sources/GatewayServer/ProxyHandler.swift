@@ -1,0 +1,340 @@
+import CurlEngine
+import GatewayConfig
+import GatewayPolicy
+import NIOCore
+import NIOHTTP1
+
+/// One client connection's exchanges: reads a request head, answers it locally or starts a
+/// curl transfer to the matched route's backend, streams the request body up and the response
+/// body down with credit-based backpressure, and maps upstream failures to SPEC §7.
+///
+/// `HTTPServerPipelineHandler` sits below and delivers one request at a time, so pipelined
+/// requests are answered in order; this handler only ever sees the current exchange.
+final class ProxyHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case proxying(ProxyExchange)
+        /// A local answer is (being) written; the rest of the request body is discarded.
+        case answeredLocally(requestEnded: Bool, responseEnded: Bool, close: Bool)
+        case closed
+    }
+
+    private let store: RouteTableStore
+    private let engine: CurlEngine
+    private let headTimer: RequestHeadTimer
+    private var state = State.idle
+    private var context: ChannelHandlerContext?
+    /// Client reads are held while the upload buffer is full.
+    private var readsHeld = false
+    private var readPending = false
+
+    init(store: RouteTableStore, engine: CurlEngine, headTimer: RequestHeadTimer) {
+        self.store = store
+        self.engine = engine
+        self.headTimer = headTimer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.headTimer.headReceived()
+            self.receivedHead(head, context: context)
+        case .body(let buffer):
+            self.receivedBody(buffer, context: context)
+        case .end:
+            self.receivedEnd(context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = self.state, !exchange.upstreamFinished {
+            exchange.transfer?.cancel()  // client gone: free the easy handle and connection
+            exchange.cancelResponseTimer()
+        }
+        self.state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Parse errors arrive here from the decoder; the connection cannot continue after one.
+        guard case .idle = self.state, let parserError = error as? HTTPParserError else {
+            self.abort(context: context)
+            return
+        }
+        let code: GatewayError = parserError == .headerOverflow ? .headersTooLarge : .badRequest
+        self.headTimer.headReceived()
+        self.answerLocally(code, requestId: RequestID.generate(), version: .http1_1, requestEnded: true, close: true, context: context)
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if self.readsHeld {
+            self.readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Request head
+
+    private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let snapshot = self.store.current
+        let limits = snapshot.limits
+        let requestId = RequestID.resolve(clientValue: head.headers.first(name: RequestID.headerName))
+        let keepAlive = head.isKeepAlive
+
+        if let problem = RequestHeadCheck.problem(head, limits: limits) {
+            self.answerLocally(problem, requestId: requestId, version: head.version, requestEnded: false, close: true, context: context)
+            return
+        }
+        let (path, query) = RequestHeadCheck.splitTarget(head.uri)
+        let host = head.headers.first(name: "host")
+        guard let route = snapshot.routes.match(host: host, path: path, method: head.method.rawValue) else {
+            self.answerLocally(.noRoute, requestId: requestId, version: head.version, requestEnded: false, close: !keepAlive, context: context)
+            return
+        }
+        let framing = RequestHeadCheck.bodyFraming(head)
+        if case .known(let length) = framing, length > limits.maxRequestBodyBytes {
+            self.answerLocally(.bodyTooLarge, requestId: requestId, version: head.version, requestEnded: false, close: true, context: context)
+            return
+        }
+        let forwarding = ForwardingContext(
+            clientAddress: context.channel.remoteAddress?.ipAddress ?? "",
+            scheme: "http",
+            host: host,
+            requestId: requestId
+        )
+        let request = UpstreamRequestBuilder.build(
+            head: head, path: path, query: query, route: route,
+            context: forwarding, framing: framing, limits: limits
+        )
+        let exchange = ProxyExchange(
+            route: route,
+            requestId: requestId,
+            version: head.version,
+            keepAlive: keepAlive,
+            maxRequestBodyBytes: limits.maxRequestBodyBytes,
+            hasRequestBody: framing != .none
+        )
+        self.state = .proxying(exchange)
+        exchange.transfer = self.engine.startTransfer(request, on: context.eventLoop, delegate: self)
+        if framing == .none {
+            // Nothing more to send: the backend's time to answer starts now.
+            self.startResponseTimer(exchange, context: context)
+        }
+    }
+
+    // MARK: Request body
+
+    private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        guard case .proxying(let exchange) = self.state else { return }  // answered locally: discard
+        exchange.requestBodyBytes += buffer.readableBytes
+        if exchange.requestBodyBytes > exchange.maxRequestBodyBytes {
+            self.requestBodyTooLarge(exchange, context: context)
+            return
+        }
+        guard !exchange.upstreamFinished, let transfer = exchange.transfer else { return }
+        if !transfer.appendRequestBody(buffer) {
+            self.readsHeld = true
+        }
+    }
+
+    private func receivedEnd(context: ChannelHandlerContext) {
+        switch self.state {
+        case .proxying(let exchange):
+            exchange.requestEnded = true
+            if exchange.upstreamFinished {
+                self.finishExchangeIfDone(exchange, context: context)
+            } else {
+                exchange.transfer?.finishRequestBody()
+                if exchange.hasRequestBody { self.startResponseTimer(exchange, context: context) }
+            }
+        case .answeredLocally(_, let responseEnded, let close):
+            self.state = .answeredLocally(requestEnded: true, responseEnded: responseEnded, close: close)
+            if responseEnded { self.exchangeDone(close: close, context: context) }
+        case .idle, .closed:
+            break
+        }
+    }
+
+    private func requestBodyTooLarge(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
+        exchange.transfer?.cancel()
+        exchange.upstreamFinished = true
+        exchange.cancelResponseTimer()
+        self.releaseHeldReads(context: context)  // keep draining so the 413 can be read
+        if exchange.responseHeadSent {
+            self.abort(context: context)
+        } else {
+            self.answerLocally(.bodyTooLarge, requestId: exchange.requestId, version: exchange.version, requestEnded: false, close: true, context: context)
+        }
+    }
+
+    // MARK: Timers
+
+    private func startResponseTimer(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
+        guard !exchange.responseHeadSent, !exchange.upstreamFinished else { return }
+        let timeout = TimeAmount.milliseconds(Int64(exchange.route.backend.responseTimeoutMs))
+        exchange.responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.responseTimedOut(exchange)
+        }
+    }
+
+    private func responseTimedOut(_ exchange: ProxyExchange) {
+        guard let context = self.context, case .proxying(let current) = self.state, current === exchange,
+            !exchange.responseHeadSent, !exchange.upstreamFinished
+        else { return }
+        exchange.transfer?.cancel()
+        exchange.upstreamFinished = true
+        self.answerLocally(.upstreamTimeout, requestId: exchange.requestId, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
+    }
+
+    // MARK: Ending exchanges
+
+    private func finishExchangeIfDone(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
+        guard exchange.requestEnded, exchange.responseEnded else { return }
+        self.exchangeDone(close: !exchange.keepAlive, context: context)
+    }
+
+    private func exchangeDone(close: Bool, context: ChannelHandlerContext) {
+        if close {
+            self.state = .closed
+            context.close(promise: nil)
+        } else {
+            self.state = .idle
+            self.headTimer.exchangeFinished()
+        }
+    }
+
+    /// Writes a complete local answer. `close` ends the connection after it (and stops
+    /// expecting the rest of the request body).
+    private func answerLocally(
+        _ error: GatewayError,
+        requestId: String,
+        version: HTTPVersion,
+        requestEnded: Bool,
+        close: Bool,
+        context: ChannelHandlerContext
+    ) {
+        let body = LocalResponse.body(error, requestId: requestId)
+        let head = LocalResponse.head(error, requestId: requestId, version: version, bodyLength: body.readableBytes, close: close)
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if close {
+            self.state = .closed
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.state = .answeredLocally(requestEnded: requestEnded, responseEnded: true, close: false)
+        if requestEnded { self.exchangeDone(close: false, context: context) }
+    }
+
+    /// Ends the connection without completing the response: the client must see a truncated
+    /// message, never one that looks complete.
+    private func abort(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = self.state, !exchange.upstreamFinished {
+            exchange.transfer?.cancel()
+            exchange.cancelResponseTimer()
+        }
+        self.state = .closed
+        context.close(promise: nil)
+    }
+
+    private func releaseHeldReads(context: ChannelHandlerContext) {
+        guard self.readsHeld else { return }
+        self.readsHeld = false
+        if self.readPending {
+            self.readPending = false
+            context.read()
+        }
+    }
+}
+
+// MARK: - Upstream events
+
+extension ProxyHandler: UpstreamTransferDelegate {
+    func upstreamTransfer(_ transfer: CurlTransfer, received events: [UpstreamEvent]) {
+        guard let context = self.context, case .proxying(let exchange) = self.state,
+            exchange.transfer === transfer, !exchange.upstreamFinished
+        else { return }
+        for event in events {
+            switch event {
+            case .head(let head):
+                exchange.cancelResponseTimer()
+                exchange.responseHeadSent = true
+                context.write(self.wrapOutboundOut(.head(self.responseHead(head, exchange))), promise: nil)
+            case .body(let buffer):
+                let count = buffer.readableBytes
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in transfer.responseBytesWritten(count) }
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: written)
+            case .end:
+                exchange.upstreamFinished = true
+                exchange.responseEnded = true
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+                self.releaseHeldReads(context: context)  // drain any unsent request body
+                self.finishExchangeIfDone(exchange, context: context)
+                return
+            case .failed(let failure):
+                exchange.upstreamFinished = true
+                exchange.cancelResponseTimer()
+                self.releaseHeldReads(context: context)
+                if exchange.responseHeadSent {
+                    context.flush()
+                    self.abort(context: context)
+                } else {
+                    let code: GatewayError
+                    switch failure {
+                    case .unavailable: code = .upstreamUnavailable
+                    case .invalidResponse: code = .upstreamInvalidResponse
+                    }
+                    self.answerLocally(code, requestId: exchange.requestId, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
+                }
+                return
+            case .uploadCanResume:
+                self.releaseHeldReads(context: context)
+            }
+        }
+        context.flush()
+    }
+
+    private func responseHead(_ upstream: UpstreamResponseHead, _ exchange: ProxyExchange) -> HTTPResponseHead {
+        let rules = BackendHeaderRules(exchange.route.backend.kind)
+        let lines = rules.clientResponseHeaders(
+            backend: upstream.headers,
+            requestId: exchange.requestId,
+            routeEdits: exchange.route.responseHeaders
+        )
+        var headers = HTTPHeaders(lines)
+        if exchange.version == .http1_0, !headers.contains(name: "content-length") {
+            exchange.keepAlive = false  // an HTTP/1.0 body without a length ends with the connection
+        }
+        if !exchange.keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if exchange.version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        return HTTPResponseHead(
+            version: exchange.version,
+            status: HTTPResponseStatus(statusCode: upstream.status, reasonPhrase: upstream.reason),
+            headers: headers
+        )
+    }
+}

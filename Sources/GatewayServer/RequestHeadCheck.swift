@@ -1,0 +1,41 @@
+import CurlEngine
+import GatewayConfig
+import GatewayPolicy
+import NIOHTTP1
+
+/// Checks on a client's request head that come before routing (SPEC §3 limits, §7 errors).
+enum RequestHeadCheck {
+    /// The error to answer with, or nil when the head is acceptable.
+    static func problem(_ head: HTTPRequestHead, limits: Limits) -> GatewayError? {
+        var count = 0
+        var bytes = 0
+        var hosts = 0
+        for (name, value) in head.headers {
+            count += 1
+            bytes += name.utf8.count + value.utf8.count + 4  // "name: value\r\n"
+            if name.utf8.count == 4, name.lowercased() == "host" { hosts += 1 }
+        }
+        if count > limits.maxRequestHeaders || bytes > limits.maxRequestHeaderBytes {
+            return .headersTooLarge
+        }
+        // RFC 9112 §3.2: exactly one Host in HTTP/1.1.
+        if hosts > 1 || (hosts == 0 && head.version != .http1_0) { return .badRequest }
+        guard head.uri.utf8.first == UInt8(ascii: "/") else { return .badRequest }  // origin-form only
+        return nil
+    }
+
+    /// Path and query of an origin-form target; the query is kept byte for byte.
+    static func splitTarget(_ uri: String) -> (path: String, query: String?) {
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (uri, nil) }
+        return (String(uri[..<mark]), String(uri[uri.utf8.index(after: mark)...]))
+    }
+
+    /// How the request body is framed (the decoder already rejected conflicting framing).
+    static func bodyFraming(_ head: HTTPRequestHead) -> UpstreamRequest.BodyFraming {
+        if head.headers.contains(name: "transfer-encoding") { return .chunked }
+        if let length = head.headers.first(name: "content-length"), let value = Int(length) {
+            return .known(value)
+        }
+        return .none
+    }
+}

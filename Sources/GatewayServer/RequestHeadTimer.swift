@@ -1,0 +1,92 @@
+import NIOCore
+import GatewayPolicy
+
+/// Enforces the wait for a request head, below the HTTP decoder where raw bytes are visible.
+///
+/// A new connection must deliver a complete head within `headerTimeout`. Between keep-alive
+/// requests the connection may sit idle for `idleTimeout`; once the first byte of the next
+/// request arrives, its head must complete within `headerTimeout`. On expiry a connection that
+/// sent part of a head gets 408 `header_timeout`; one that sent nothing is just closed (SPEC §7).
+final class RequestHeadTimer: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case waitingForHead(sawBytes: Bool)
+        case inExchange
+    }
+
+    private let headerTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private var state = State.waitingForHead(sawBytes: false)
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+
+    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
+        self.headerTimeout = headerTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { self.arm(self.headerTimeout) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.arm(self.headerTimeout)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .waitingForHead(sawBytes: false) = self.state {
+            self.state = .waitingForHead(sawBytes: true)
+            self.arm(self.headerTimeout)  // the idle wait is over; the head clock starts now
+        }
+        context.fireChannelRead(data)
+    }
+
+    /// The proxy handler got a complete head.
+    func headReceived() {
+        self.timer?.cancel()
+        self.state = .inExchange
+    }
+
+    /// The exchange is over and the connection stays open for the next request.
+    func exchangeFinished() {
+        self.state = .waitingForHead(sawBytes: false)
+        self.arm(self.idleTimeout)
+    }
+
+    private func arm(_ timeout: TimeAmount) {
+        guard let context = self.context else { return }
+        self.timer?.cancel()
+        self.timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.expired()
+        }
+    }
+
+    private func expired() {
+        guard let context = self.context, case .waitingForHead(let sawBytes) = self.state else { return }
+        if sawBytes {
+            // Below the HTTP encoder: the response goes out as bytes.
+            let response = LocalResponse.serialized(.headerTimeout, requestId: RequestID.generate())
+            context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}
