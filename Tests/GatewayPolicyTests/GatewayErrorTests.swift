@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+@testable import GatewayPolicy
+
+@Suite("GatewayError: SPEC §7 codes, statuses and JSON bodies")
+struct GatewayErrorTests {
+    @Test(arguments: [
+        (GatewayError.badRequest, 400, "bad_request"), (.noRoute, 404, "no_route"),
+        (.headerTimeout, 408, "header_timeout"), (.bodyTooLarge, 413, "body_too_large"),
+        (.headersTooLarge, 431, "headers_too_large"), (.upstreamUnavailable, 502, "upstream_unavailable"),
+        (.upstreamInvalidResponse, 502, "upstream_invalid_response"), (.cookieRejected, 502, "cookie_rejected"),
+        (.draining, 503, "draining"), (.upstreamTimeout, 504, "upstream_timeout"),
+    ])
+    func statusAndCode(error: GatewayError, status: Int, code: String) throws {
+        #expect(error.status == status)
+        let body = try JSONSerialization.jsonObject(with: Data(error.jsonBody(requestId: "r\"1").utf8)) as? [String: String]
+        #expect(body?["error"] == code)
+        #expect(body?["requestId"] == "r\"1")
+        #expect(body?["message"]?.isEmpty == false)
+        #expect(body?.count == 3)
+    }
+
+    @Test func headersTooLargeSaysWhatTheSpecSays() {
+        #expect(GatewayError.headersTooLarge.message == "Request headers or cookies too long")
+    }
+
+    @Test(arguments: [("plain", "\"plain\""), ("q\"b\\s", #""q\"b\\s""#), ("nl\n\t", #""nl\n\t""#), ("\u{1}", #""\u0001""#)])
+    func jsonQuoting(input: String, expected: String) {
+        #expect(JSONString.quote(input) == expected)
+    }
+}
