@@ -18,8 +18,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     private enum State {
         case idle
         case proxying(ProxyExchange)
-        /// A local answer is (being) written; the rest of the request body is discarded.
-        case answeredLocally(requestEnded: Bool, responseEnded: Bool, close: Bool)
+        /// The response is complete; the rest of the request body is read and discarded.
+        case awaitingRequestEnd
         case closed
     }
 
@@ -142,7 +142,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Request body
 
     private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        guard case .proxying(let exchange) = self.state else { return }  // answered locally: discard
+        guard case .proxying(let exchange) = self.state else { return }  // answered already: discard
         exchange.requestBodyBytes += buffer.readableBytes
         if exchange.requestBodyBytes > exchange.maxRequestBodyBytes {
             self.requestBodyTooLarge(exchange, context: context)
@@ -164,9 +164,8 @@ final class ProxyHandler: ChannelDuplexHandler {
                 exchange.transfer?.finishRequestBody()
                 if exchange.hasRequestBody { self.startResponseTimer(exchange, context: context) }
             }
-        case .answeredLocally(_, let responseEnded, let close):
-            self.state = .answeredLocally(requestEnded: true, responseEnded: responseEnded, close: close)
-            if responseEnded { self.exchangeDone(close: close, context: context) }
+        case .awaitingRequestEnd:
+            self.exchangeDone(close: false, context: context)
         case .idle, .closed:
             break
         }
@@ -234,6 +233,15 @@ final class ProxyHandler: ChannelDuplexHandler {
         let head = LocalResponse.head(error, requestId: requestId, version: version, bodyLength: body.readableBytes, close: close)
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if !close && !requestEnded {
+            self.state = .awaitingRequestEnd
+        }
+        self.writeResponseEnd(requestEnded: requestEnded, close: close, context: context)
+    }
+
+    /// Writes the end of the current response. The state moves on *before* the write:
+    /// `HTTPServerPipelineHandler` may deliver the next pipelined request from inside it.
+    private func writeResponseEnd(requestEnded: Bool, close: Bool, context: ChannelHandlerContext) {
         if close {
             self.state = .closed
             context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
@@ -241,9 +249,11 @@ final class ProxyHandler: ChannelDuplexHandler {
             }
             return
         }
+        if requestEnded {
+            self.state = .idle
+            self.headTimer.exchangeFinished()
+        }
         context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-        self.state = .answeredLocally(requestEnded: requestEnded, responseEnded: true, close: false)
-        if requestEnded { self.exchangeDone(close: false, context: context) }
     }
 
     /// Ends the connection without completing the response: the client must see a truncated
@@ -288,9 +298,8 @@ extension ProxyHandler: UpstreamTransferDelegate {
             case .end:
                 exchange.upstreamFinished = true
                 exchange.responseEnded = true
-                context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
                 self.releaseHeldReads(context: context)  // drain any unsent request body
-                self.finishExchangeIfDone(exchange, context: context)
+                self.writeResponseEnd(requestEnded: exchange.requestEnded, close: !exchange.keepAlive, context: context)
                 return
             case .failed(let failure):
                 exchange.upstreamFinished = true
