@@ -1,0 +1,118 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A loopback upstream that answers every connection with the same raw bytes, for responses
+/// that NIO's HTTP encoder would refuse or repair: malformed `Set-Cookie` lines, bodies framed
+/// until close, interim 1xx heads, resets mid-body.
+///
+/// Once a connection has sent a complete request head (`\r\n\r\n`), the bytes are written and
+/// the connection is then left open, closed, or reset. Request bodies are read and ignored.
+public final class ScriptedBackend: Sendable {
+    public enum Ending: Sendable {
+        case keepOpen
+        /// An orderly close (FIN) once the bytes are written.
+        case close
+        /// SO_LINGER 0 then close: the peer sees ECONNRESET, possibly losing unread bytes.
+        case reset
+    }
+
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    private let group: MultiThreadedEventLoopGroup
+    private let serverChannel: any Channel
+    private let heads: NIOLockedValueBox<[[UInt8]]>
+
+    private init(group: MultiThreadedEventLoopGroup, serverChannel: any Channel, heads: NIOLockedValueBox<[[UInt8]]>) {
+        self.group = group
+        self.serverChannel = serverChannel
+        self.heads = heads
+        self.port = serverChannel.localAddress?.port ?? 0
+    }
+
+    public static func start(response: [UInt8], then ending: Ending = .close) async throws -> ScriptedBackend {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let heads = NIOLockedValueBox<[[UInt8]]>([])
+        do {
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ScriptedResponder(response: response, ending: ending, heads: heads))
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0)
+                .get()
+            return ScriptedBackend(group: group, serverChannel: channel, heads: heads)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    public static func start(response: String, then ending: Ending = .close) async throws -> ScriptedBackend {
+        try await self.start(response: Array(response.utf8), then: ending)
+    }
+
+    /// The raw request heads received so far, `\r\n\r\n` included, one per connection.
+    public var requestHeads: [[UInt8]] { self.heads.withLockedValue { $0 } }
+
+    public func shutdown() async throws {
+        try? await self.serverChannel.close()
+        try await self.group.shutdownGracefully()
+    }
+}
+
+/// One ``ScriptedBackend`` connection: waits for a request head, then plays the script.
+private final class ScriptedResponder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let response: [UInt8]
+    private let ending: ScriptedBackend.Ending
+    private let heads: NIOLockedValueBox<[[UInt8]]>
+    private var received: [UInt8] = []
+    private var answered = false
+
+    init(response: [UInt8], ending: ScriptedBackend.Ending, heads: NIOLockedValueBox<[[UInt8]]>) {
+        self.response = response
+        self.ending = ending
+        self.heads = heads
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.answered else { return }
+        self.received += self.unwrapInboundIn(data).readableBytesView
+        guard let headEnd = self.headEnd() else { return }
+        self.answered = true
+        self.heads.withLockedValue { $0.append(Array(self.received[..<headEnd])) }
+
+        let written = context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(bytes: self.response)))
+        switch self.ending {
+        case .keepOpen:
+            break
+        case .close:
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .reset:
+            written.assumeIsolated().whenComplete { _ in
+                let options = context.channel as? any SocketOptionProvider
+                _ = options?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Index just past the `\r\n\r\n` ending the request head, once it has arrived.
+    private func headEnd() -> Int? {
+        let terminator: [UInt8] = [13, 10, 13, 10]
+        guard self.received.count >= 4 else { return nil }
+        return (0...(self.received.count - 4)).first { self.received[$0..<($0 + 4)].elementsEqual(terminator) }
+            .map { $0 + 4 }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
