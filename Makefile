@@ -2,7 +2,7 @@
 # `make test` runs every test. Both install what they need from Debian first.
 
 SWIFT ?= swift
-DEB_PACKAGES := libcurl4-openssl-dev pkg-config
+DEB_PACKAGES := libcurl4-openssl-dev pkg-config openssl python3
 
 .PHONY: deps build release run test check clean
 
@@ -27,7 +27,7 @@ check: release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --no-parallel
 
 clean:
 	rm -rf .build

@@ -1,0 +1,74 @@
+import Foundation
+import GatewayTestSupport
+import Testing
+
+/// The `cors-gateway` executable: `check` messages and exit codes, `serve` end to end, and an
+/// idle process that uses no CPU.
+@Suite("cors-gateway command line", .serialized)
+struct CommandLineTests {
+    @Test func checkAcceptsTheRepositoryConfig() throws {
+        let repoConfig = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("gateway.json")
+        let result = try GatewayExecutable.run(["check", "--config", repoConfig.path])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("OK (2 routes, 2 backends"))
+    }
+
+    @Test func checkReportsErrorsWithJsonPathsAndExitsOne() throws {
+        let file = try temporaryFile("""
+            {
+              "listen": ["127.0.0.1:8080"],
+              "limts": {},
+              "backends": { "fn": { "url": "ftp://example.com" } },
+              "routes": [
+                { "name": "a", "match": { "pathPrefix": "fn" }, "backend": "fn" },
+                { "name": "b", "match": { "path": "/x", "methods": ["GET"] }, "backend": "missing" }
+              ]
+            }
+            """)
+        let result = try GatewayExecutable.run(["check", "--config", file.path])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("error: limts:") || $0.hasPrefix("error: limts ") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("error: backends.fn.url:") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("error: routes[0].match.pathPrefix:") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("error: routes[1].backend:") }, "\(lines)")
+    }
+
+    @Test func checkReportsSyntaxErrors() throws {
+        let file = try temporaryFile(#"{ "listen": ["127.0.0.1:1"], "#)
+        let result = try GatewayExecutable.run(["check", "--config", file.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("error:"))
+    }
+
+    @Test func checkReportsAMissingFile() throws {
+        let result = try GatewayExecutable.run(["check", "--config", "/nonexistent/gateway.json"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("/nonexistent/gateway.json"))
+    }
+
+    @Test func serveRefusesAnInvalidConfig() throws {
+        let file = try temporaryFile(#"{ "routes": [ { "name": "x" } ] }"#)
+        let result = try GatewayExecutable.run(["serve", "--config", file.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("routes[0]"))
+    }
+
+    /// A real process proxies, sits idle without spinning, and exits 0 on SIGTERM.
+    @Test func idleGatewayUsesNoCPUAndExitsCleanly() async throws {
+        let backend = try await TestBackend.start()
+        let file = try temporaryFile(TestConfig.single(backendURL: backend.baseURL))
+        let gateway = try GatewayProcess(configPath: file.path)
+        let response = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo")
+        #expect(response.status == 200)
+        try await Task.sleep(for: .seconds(1))  // let start-up work settle
+        let before = try ProcessCPU.secondsUsed(pid: gateway.process.processIdentifier)
+        try await Task.sleep(for: .seconds(2))
+        let after = try ProcessCPU.secondsUsed(pid: gateway.process.processIdentifier)
+        #expect(after - before < 0.05, "idle gateway used \(after - before) s CPU in 2 s")
+        #expect(gateway.stop() == 0)
+        try await backend.shutdown()
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import FunctionDemo
+import GatewayTestSupport
+import Testing
+
+/// The repository's gateway.json in front of the demo functions, as `make run` starts them
+/// (ports swapped for free ones).
+@Suite("Repository gateway.json with the demo functions", .serialized)
+struct DemoFunctionsRoutingTests {
+    struct FunctionReport: Decodable {
+        var service: String
+        var runtimeHandler: String
+        var method: String
+        var path: String
+        var bodyBytes: Int
+    }
+
+    @Test func modernAndClassicRoutesReachTheirServices() async throws {
+        let modern = DemoFunctionServer(name: "modern", runtimeHandler: "2.1.2")
+        let classic = DemoFunctionServer(name: "classic", runtimeHandler: "classic")
+        let modernPort = try await modern.start()
+        let classicPort = try await classic.start()
+        let repoConfig = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("gateway.json")
+        let text = try String(contentsOf: repoConfig, encoding: .utf8)
+            .replacingOccurrences(of: "127.0.0.1:9001", with: "127.0.0.1:\(modernPort)")
+            .replacingOccurrences(of: "127.0.0.1:9002", with: "127.0.0.1:\(classicPort)")
+            .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:0")
+        let gateway = try await GatewayHarness.start(config: text)
+
+        let cases: [(String, String, String)] = [
+            ("GET", "/modern/whoami?name=ada", "modern"),
+            ("POST", "/classic/hello", "classic"),
+        ]
+        for (method, path, service) in cases {
+            let response = try RawHTTPClient.request(
+                port: gateway.port, method: method, path: path, body: method == "POST" ? Array(#"{"a":1}"#.utf8) : nil
+            )
+            #expect(response.status == 200)
+            let report = try JSONDecoder().decode(FunctionReport.self, from: Data(response.body))
+            #expect(report.service == service)
+            #expect(report.method == method)
+            #expect(report.path == (service == "modern" ? "/whoami" : "/hello"))
+        }
+        #expect(try RawHTTPClient.request(port: gateway.port, path: "/nowhere").status == 404)
+
+        try await gateway.shutdown()
+        try await modern.shutdown()
+        try await classic.shutdown()
+    }
+}
