@@ -1,3 +1,5 @@
+import GatewayConfig
+
 /// The errors the gateway answers itself (SPEC §7), with their JSON bodies.
 public enum GatewayError: String, Sendable, CaseIterable {
     case badRequest = "bad_request"
@@ -43,27 +45,9 @@ public enum GatewayError: String, Sendable, CaseIterable {
 
     /// `{"error": …, "message": …, "requestId": …}` followed by a newline.
     public func jsonBody(requestId: String) -> String {
-        "{\"error\":\"\(self.code)\",\"message\":\(JSONString.quote(self.message)),\"requestId\":\(JSONString.quote(requestId))}\n"
-    }
-}
-
-/// Minimal JSON string quoting for bodies the gateway writes itself.
-public enum JSONString {
-    public static func quote(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        let body = JSONValue.object([
+            ("error", .string(self.code)), ("message", .string(self.message)), ("requestId", .string(requestId)),
+        ])
+        return body.serialized() + "\n"
     }
 }

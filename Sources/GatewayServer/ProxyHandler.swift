@@ -133,6 +133,12 @@ final class ProxyHandler: ChannelDuplexHandler {
         )
         self.state = .proxying(exchange)
         exchange.transfer = self.engine.startTransfer(request, on: context.eventLoop, delegate: self)
+        if framing != .none, RequestHeadCheck.expectsContinue(head) {
+            // The client waits for this before sending its body (curl: up to 1 s). The body
+            // streams upstream, so the gateway answers the expectation itself.
+            let interim = HTTPResponseHead(version: head.version, status: .continue)
+            context.writeAndFlush(self.wrapOutboundOut(.head(interim)), promise: nil)
+        }
         if framing == .none {
             // Nothing more to send: the backend's time to answer starts now.
             self.startResponseTimer(exchange, context: context)

@@ -38,4 +38,9 @@ enum RequestHeadCheck {
         }
         return .none
     }
+
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1), compared case-insensitively.
+    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        head.headers["expect"].contains { $0.lowercased() == "100-continue" }
+    }
 }

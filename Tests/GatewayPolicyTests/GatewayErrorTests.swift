@@ -24,9 +24,4 @@ struct GatewayErrorTests {
     @Test func headersTooLargeSaysWhatTheSpecSays() {
         #expect(GatewayError.headersTooLarge.message == "Request headers or cookies too long")
     }
-
-    @Test(arguments: [("plain", "\"plain\""), ("q\"b\\s", #""q\"b\\s""#), ("nl\n\t", #""nl\n\t""#), ("\u{1}", #""\u0001""#)])
-    func jsonQuoting(input: String, expected: String) {
-        #expect(JSONString.quote(input) == expected)
-    }
 }

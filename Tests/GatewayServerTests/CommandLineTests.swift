@@ -71,4 +71,27 @@ struct CommandLineTests {
         #expect(gateway.stop() == 0)
         try await backend.shutdown()
     }
+
+    /// A transfer paused by backpressure sleeps: no busy loop in the curl thread while the
+    /// client reads nothing.
+    @Test func pausedTransferUsesNoCPU() async throws {
+        let backend = try await TestBackend.start()
+        let file = try temporaryFile(TestConfig.single(backendURL: backend.baseURL))
+        let gateway = try GatewayProcess(configPath: file.path)
+        let client = try RawHTTPClient.connect(port: gateway.port)
+        try client.setReceiveBuffer(64 * 1024)
+        try client.sendRequest(path: "/fn/bytes/\(64 * 1024 * 1024)")
+        try await backend.waitUntil("the backend to stall", timeout: .seconds(10)) { backend in
+            let served = backend.bytesServed
+            Thread.sleep(forTimeInterval: 0.2)
+            return served > 0 && served == backend.bytesServed
+        }
+        let before = try ProcessCPU.secondsUsed(pid: gateway.process.processIdentifier)
+        try await Task.sleep(for: .seconds(2))
+        let after = try ProcessCPU.secondsUsed(pid: gateway.process.processIdentifier)
+        #expect(after - before < 0.05, "a paused gateway used \(after - before) s CPU in 2 s")
+        client.close()
+        #expect(gateway.stop() == 0)
+        try await backend.shutdown()
+    }
 }

@@ -29,7 +29,7 @@ struct ForwardingRoundTripTests {
                 for framing in Framing.allCases { cases.append(UploadCase(method: method, size: size, framing: framing)) }
             }
         }
-        for method in ["POST", "PUT", "PATCH"] {
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
             for framing in Framing.allCases { cases.append(UploadCase(method: method, size: sixtyFourMiB, framing: framing)) }
         }
         return cases
@@ -87,6 +87,25 @@ struct ForwardingRoundTripTests {
             } else {
                 #expect(response.values(of: "content-length") == ["\(Self.sixtyFourMiB)"])
             }
+        }
+    }
+
+    /// The gateway answers `Expect: 100-continue` itself, so clients like curl do not stall.
+    @Test func expectContinueIsAnsweredAtTheEdge() async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            let body = Wire.body(5000)
+            try client.sendRequest(
+                method: "POST", path: "/fn/echo", headers: [("Expect", "100-continue"), ("Content-Length", "\(body.count)")]
+            )
+            let interim = try client.readResponse(timeout: .milliseconds(500))
+            #expect(interim.status == 100)
+            try client.send(body)
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(try EchoReport(json: response.body).checksum == TestBackend.checksum(body))
+            #expect(backend.requests.last?.values(of: "expect") == [])
         }
     }
 

@@ -80,7 +80,27 @@ enum TestConfig {
     }
 }
 
-/// Starts a backend and a gateway in front of it, runs `body`, and stops both.
+/// Starts a gateway in front of `backendURL`, runs `body`, and stops the gateway.
+func withGateway(
+    frontOf backendURL: String,
+    limits: String = "",
+    backend backendSettings: String = "",
+    route: String = "",
+    _ body: (GatewayHarness) async throws -> Void
+) async throws {
+    let gateway = try await GatewayHarness.start(
+        config: TestConfig.single(backendURL: backendURL, limits: limits, backend: backendSettings, route: route)
+    )
+    do {
+        try await body(gateway)
+    } catch {
+        try await gateway.shutdown()
+        throw error
+    }
+    try await gateway.shutdown()
+}
+
+/// Starts a `TestBackend` and a gateway in front of it, runs `body`, and stops both.
 func withGateway(
     limits: String = "",
     backend backendSettings: String = "",
@@ -88,22 +108,13 @@ func withGateway(
     _ body: (GatewayHarness, TestBackend) async throws -> Void
 ) async throws {
     let backend = try await TestBackend.start()
-    let gateway: GatewayHarness
     do {
-        gateway = try await GatewayHarness.start(
-            config: TestConfig.single(backendURL: backend.baseURL, limits: limits, backend: backendSettings, route: route)
-        )
+        try await withGateway(frontOf: backend.baseURL, limits: limits, backend: backendSettings, route: route) {
+            try await body($0, backend)
+        }
     } catch {
         try await backend.shutdown()
         throw error
     }
-    do {
-        try await body(gateway, backend)
-    } catch {
-        try await gateway.shutdown()
-        try await backend.shutdown()
-        throw error
-    }
-    try await gateway.shutdown()
     try await backend.shutdown()
 }

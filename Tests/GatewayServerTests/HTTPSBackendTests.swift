@@ -30,16 +30,7 @@ struct HTTPSBackendTests {
         backend: PythonTLSBackend, caFile: String?, _ body: (GatewayHarness) async throws -> Void
     ) async throws {
         let caSetting = caFile.map { #""caFile": "\#($0)""# } ?? ""
-        let gateway = try await GatewayHarness.start(
-            config: TestConfig.single(backendURL: "https://127.0.0.1:\(backend.port)", backend: caSetting)
-        )
-        do {
-            try await body(gateway)
-        } catch {
-            try await gateway.shutdown()
-            throw error
-        }
-        try await gateway.shutdown()
+        try await withGateway(frontOf: "https://127.0.0.1:\(backend.port)", backend: caSetting, body)
     }
 }
 

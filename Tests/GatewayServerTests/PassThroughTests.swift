@@ -8,15 +8,12 @@ struct PassThroughTests {
         _ response: [UInt8], _ body: (GatewayHarness) async throws -> Void
     ) async throws {
         let backend = try await ScriptedBackend.start(response: response)
-        let gateway = try await GatewayHarness.start(config: TestConfig.single(backendURL: backend.baseURL))
         do {
-            try await body(gateway)
+            try await withGateway(frontOf: backend.baseURL, body)
         } catch {
-            try await gateway.shutdown()
             try await backend.shutdown()
             throw error
         }
-        try await gateway.shutdown()
         try await backend.shutdown()
     }
 
