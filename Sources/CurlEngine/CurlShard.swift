@@ -31,8 +31,8 @@ final class CurlShard: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let idleConnectionMaxAgeSeconds: Int
     let transfersInFlight = Atomic<Int>(0)
-    /// Request and response bytes held for transfers in flight (upload buffers plus response
-    /// bytes not yet written to clients): what backpressure keeps bounded.
+    /// Request body bytes waiting for curl plus response bytes not yet written to (or
+    /// discarded by) the client side: what backpressure keeps bounded.
     let bufferedBytes = Atomic<Int>(0)
 
     // Thread-confined state.

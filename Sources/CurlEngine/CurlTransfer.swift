@@ -17,7 +17,7 @@ public final class CurlTransfer: @unchecked Sendable {
         var flow: TransferFlowControl
         var outbox: [UpstreamEvent] = []
         var deliveryScheduled = false
-        /// The transfer left curl; its buffered bytes no longer count (see `curlSettle`).
+        /// The transfer left curl (see `curlSettle`).
         var settled = false
     }
 
@@ -71,13 +71,19 @@ public final class CurlTransfer: @unchecked Sendable {
 
     /// The client connection accepted `count` response bytes (call from write promises).
     public func responseBytesWritten(_ count: Int) {
-        let resume = self.shared.withLock { shared -> Bool? in
-            guard !shared.settled else { return nil }
-            return shared.flow.downstreamWritten(count: count)
-        }
-        guard let resume else { return }
         self.shard.bufferedBytes.subtract(count, ordering: .relaxed)
+        let resume = self.shared.withLock { shared in
+            !shared.settled && shared.flow.downstreamWritten(count: count)
+        }
         if resume { self.shard.submit(.resumeReceive(self)) }
+    }
+
+    /// Events the delegate will not write (its exchange is over): their body bytes stop
+    /// counting as buffered.
+    public func discard(_ events: [UpstreamEvent]) {
+        var count = 0
+        for case .body(let buffer) in events { count += buffer.readableBytes }
+        self.shard.bufferedBytes.subtract(count, ordering: .relaxed)
     }
 
     /// Abandons the transfer (client gone, timeout). No further events are delivered.
@@ -116,8 +122,11 @@ public final class CurlTransfer: @unchecked Sendable {
                 defer { shared.outbox.removeAll(keepingCapacity: true) }
                 return shared.outbox
             }
-            guard let delegate = self.delegate.value.object, !events.isEmpty else { return }
-            delegate.upstreamTransfer(self, received: events)
+            guard let delegate = self.delegate.value.object else {
+                self.discard(events)
+                return
+            }
+            if !events.isEmpty { delegate.upstreamTransfer(self, received: events) }
         }
     }
 
@@ -135,14 +144,14 @@ public final class CurlTransfer: @unchecked Sendable {
         return read
     }
 
-    /// The transfer left curl: whatever it still buffers stops counting toward the shard's
-    /// total, and later body or write reports are ignored.
+    /// The transfer left curl: request body it never sent stops counting as buffered.
+    /// (Response bytes count until the event loop writes or discards them.)
     func curlSettle() {
-        let outstanding = self.shared.withLock { shared -> Int in
+        let unsent = self.shared.withLock { shared -> Int in
             shared.settled = true
-            return shared.flow.uploadBytesBuffered + shared.flow.downstreamBytesInFlight
+            return shared.flow.uploadBytesBuffered
         }
-        self.shard.bufferedBytes.subtract(outstanding, ordering: .relaxed)
+        self.shard.bufferedBytes.subtract(unsent, ordering: .relaxed)
     }
 
     /// Reports a failure straight to the event loop, for a transfer the engine never took.

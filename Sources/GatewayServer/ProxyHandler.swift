@@ -289,7 +289,10 @@ extension ProxyHandler: UpstreamTransferDelegate {
     func upstreamTransfer(_ transfer: CurlTransfer, received events: [UpstreamEvent]) {
         guard let context = self.context, case .proxying(let exchange) = self.state,
             exchange.transfer === transfer, !exchange.upstreamFinished
-        else { return }
+        else {
+            transfer.discard(events)  // the exchange is over: nothing more goes to the client
+            return
+        }
         for event in events {
             switch event {
             case .head(let head):
