@@ -32,7 +32,15 @@ let package = Package(
             ]
         ),
         // gateway.json: model, strict decoding, validation with JSON paths, compiled route table.
-        .target(name: "GatewayConfig"),
+        .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CPSL"]),
+        // Pure CORS policy (SPEC §4): origin matching, preflight decisions, response headers, explain.
+        .target(name: "CORSPolicy"),
+        // libpsl, for refusing origin wildcards directly over a public suffix.
+        .systemLibrary(
+            name: "CPSL",
+            pkgConfig: "libpsl",
+            providers: [.apt(["libpsl-dev"])]
+        ),
         // Pure request/response header policy (hop-by-hop, X-Forwarded-*, request ids, error bodies).
         .target(
             name: "GatewayPolicy",
@@ -44,7 +52,7 @@ let package = Package(
         .target(
             name: "GatewayServer",
             dependencies: [
-                "GatewayConfig", "GatewayPolicy", "CurlEngine",
+                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -55,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "CorsGatewayCLI",
             dependencies: [
-                "GatewayConfig", "GatewayServer",
+                "GatewayConfig", "GatewayServer", "CORSPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -89,6 +97,7 @@ let package = Package(
             path: "Tests/GatewayTestSupport"
         ),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
+        .testTarget(name: "CORSPolicyTests", dependencies: ["CORSPolicy"]),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy", "GatewayConfig"]),
         .testTarget(
             name: "CurlEngineTests",

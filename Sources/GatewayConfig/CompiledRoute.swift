@@ -1,3 +1,5 @@
+import CORSPolicy
+
 /// Header edits ready to apply: names to remove lowercased for case-insensitive comparison,
 /// names to set as the file spells them (that is what goes on the wire).
 public struct CompiledHeaderEdits: Sendable {
@@ -27,6 +29,10 @@ public final class CompiledRoute: Sendable {
     public let stripPrefix: String?
     public let requestHeaders: CompiledHeaderEdits
     public let responseHeaders: CompiledHeaderEdits
+    /// The effective CORS policy (the route's `cors` over `defaults.cors`); nil when CORS is off
+    /// for the route (neither is set, or `mode` is `off`). A report-only route has a policy
+    /// whose `config.mode` is `.reportOnly`.
+    public let cors: CORSPolicy?
 
     /// A GET route serves HEAD too, as every origin server must (RFC 9110 §9.3.2).
     private let admitsHead: Bool
@@ -38,7 +44,7 @@ public final class CompiledRoute: Sendable {
     private let hostBytes: [(bytes: [UInt8], isWildcard: Bool)]?
 
     /// `config` must have passed validation, and `backend` be the backend it names.
-    init(config: RouteConfig, backend: CompiledBackend) {
+    init(config: RouteConfig, backend: CompiledBackend, cors: CORSPolicy?) {
         self.name = config.name
         self.config = config
         self.hostPatterns = config.match.hosts?.map { host in
@@ -71,6 +77,7 @@ public final class CompiledRoute: Sendable {
         }
         self.requestHeaders = CompiledHeaderEdits(config.headers?.request)
         self.responseHeaders = CompiledHeaderEdits(config.headers?.response)
+        self.cors = cors
     }
 
     /// Whether a request is for this route. `host` is the Host header as received (port and case

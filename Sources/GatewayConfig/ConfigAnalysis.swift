@@ -60,13 +60,14 @@ struct ConfigAnalysis: Sendable {
         let limits = root.read("limits", &top, Limits.decode) ?? Limits()
         let backends = root.require("backends", expecting: "an object of backend definitions", &top, backends)
         let defaults = root.read("defaults", &top, Defaults.decode)
+        let defaultCORS = defaults?.cors.flatMap { corsDefaults($0, &top) }
 
         let routesPath = root.path.key("routes")
         switch root.value("routes") {
         case .array(let elements)?:
             if elements.isEmpty { top.warning(routesPath, "no routes are defined; every request gets 404 no_route") }
             for (index, element) in elements.enumerated() {
-                routes.append(route(element, at: routesPath.index(index), backends: backends, earlier: routes))
+                routes.append(route(element, at: routesPath.index(index), backends: backends, defaultCORS: defaultCORS, earlier: routes))
             }
         case let value?:
             top.error(routesPath, "expected an array of routes, got \(value.kindDescription)")
@@ -76,9 +77,18 @@ struct ConfigAnalysis: Sendable {
         return GatewayConfig(listen: listen, admin: admin, limits: limits, backends: backends?.configs ?? [:], defaults: defaults, routes: [])
     }
 
-    private static func route(_ element: JSONValue, at path: JSONPath, backends: Backends?, earlier: [RouteOutcome]) -> RouteOutcome {
+    private static func route(_ element: JSONValue, at path: JSONPath, backends: Backends?, defaultCORS: CORSFields?, earlier: [RouteOutcome]) -> RouteOutcome {
         var diagnostics = Diagnostics()
         let config = RouteConfig.decode(element, path, &diagnostics)
+        if case .object? = element["cors"] {
+            // The route's fields are checked on their own, then merged over defaults.cors for the
+            // rules that span fields (skipped when a field is already wrong, to avoid echoes).
+            let errorsBefore = diagnostics.errors.count
+            if let fields = CORSFields.decode(element["cors"] ?? .null, path.key("cors"), &diagnostics),
+               diagnostics.errors.count == errorsBefore {
+                fields.merged(over: defaultCORS).checkCombinations(owner: .route, &diagnostics)
+            }
+        }
         let name: String? = if case .string(let name)? = element["name"] { name } else { nil }
         if let name, let first = earlier.firstIndex(where: { $0.name == name }) {
             diagnostics.error(path.key("name"), "duplicate route name; routes[\(first)] is already named \(ConfigRules.quoted(name)) and names must be unique")
@@ -91,6 +101,14 @@ struct ConfigAnalysis: Sendable {
                 + (defined.isEmpty ? "no backends are defined" : "defined backends: \(defined)"))
         }
         return RouteOutcome(config: config, name: name, diagnostics: diagnostics)
+    }
+
+    /// `defaults.cors`: its problems are top-level (they concern every route).
+    private static func corsDefaults(_ value: JSONValue, _ top: inout Diagnostics) -> CORSFields? {
+        let errorsBefore = top.errors.count
+        guard let fields = CORSFields.decode(value, JSONPath.root.key("defaults").key("cors"), &top) else { return nil }
+        if top.errors.count == errorsBefore { fields.checkCombinations(owner: .defaults, &top) }
+        return fields
     }
 
     private static func listen(_ root: ObjectReader, _ top: inout Diagnostics) -> [String] {

@@ -63,7 +63,8 @@ enum JSONRead {
         return integer
     }
 
-    /// Kept raw: `cors` and `cookies` are only checked to be objects until they get typed models.
+    /// Kept raw: `cookies` is only checked to be an object until it gets a typed model; `cors`
+    /// is kept raw too, and validated field by field by `CORSFields`.
     static func object(_ value: JSONValue, _ path: JSONPath, _ diagnostics: inout Diagnostics) -> JSONValue? {
         guard case .object = value else {
             diagnostics.error(path, "expected an object, got \(value.kindDescription)")

@@ -106,7 +106,8 @@ public struct BackendConfig: Sendable, Equatable {
 
 /// Field-level defaults for every route's `cors` and `cookies`.
 public struct Defaults: Sendable, Equatable {
-    /// A JSON object (SPEC §4), kept raw until it has a typed model.
+    /// A JSON object (SPEC §4), kept as written (for /config); validated by the loader, which
+    /// merges it under every route's `cors` (see `CompiledRoute.cors`, `RouteTable.defaultCORS`).
     public var cors: JSONValue?
     /// A JSON object (SPEC §6), kept raw until it has a typed model.
     public var cookies: JSONValue?
@@ -124,7 +125,8 @@ public struct RouteConfig: Sendable, Equatable {
     /// The key of an entry in `backends`.
     public var backend: String
     public var rewrite: Rewrite?
-    /// A JSON object (SPEC §4), kept raw until it has a typed model.
+    /// A JSON object (SPEC §4), kept as written (for /config); validated by the loader and
+    /// compiled, merged over `defaults.cors`, into `CompiledRoute.cors`.
     public var cors: JSONValue?
     /// A JSON object (SPEC §6), kept raw until it has a typed model.
     public var cookies: JSONValue?

@@ -1,6 +1,6 @@
 /// A JSON document as written, objects keeping their key order.
 ///
-/// `cors` and `cookies` are carried in this form until they get typed models, and the
+/// `cors` and `cookies` are carried in this form (as written, for /config), and the
 /// whole file is parsed into it first so decoding can report every problem with its path.
 public enum JSONValue: Sendable, Equatable {
     case null

@@ -1,9 +1,14 @@
+import CORSPolicy
+
 /// The compiled, immutable routing state of one configuration generation.
 public struct RouteTable: Sendable {
     /// In file order; the first route that matches a request wins.
     public let routes: [CompiledRoute]
     /// Every defined backend by name, including ones no route uses yet.
     public let backends: [String: CompiledBackend]
+    /// The policy of `defaults.cors` alone, for responses no route owns (404 no_route); nil when
+    /// `defaults.cors` is not set or its mode is off.
+    public let defaultCORS: CORSPolicy?
 
     /// `config` must have passed validation.
     init(config: GatewayConfig) {
@@ -12,11 +17,14 @@ public struct RouteTable: Sendable {
             backends[name] = CompiledBackend(name: name, config: backend)
         }
         self.backends = backends
+        let defaultsCORS = config.defaults?.cors
+        self.defaultCORS = compilePolicy(CORSFields.effectiveConfig(route: nil, defaults: defaultsCORS), for: "defaults.cors")
         self.routes = config.routes.map { route in
             guard let backend = backends[route.backend] else {
                 preconditionFailure("route \(route.name) names an unknown backend; it was compiled without being validated")
             }
-            return CompiledRoute(config: route, backend: backend)
+            let cors = compilePolicy(CORSFields.effectiveConfig(route: route.cors, defaults: defaultsCORS), for: "route \(route.name)")
+            return CompiledRoute(config: route, backend: backend, cors: cors)
         }
     }
 
@@ -38,5 +46,16 @@ public struct RouteTable: Sendable {
 
     public func route(named name: String) -> CompiledRoute? {
         routes.first { $0.name == name }
+    }
+}
+
+/// A validated config's policy; nil when CORS is off. Validation compiled the same regexes, so
+/// compiling cannot fail here.
+private func compilePolicy(_ config: CORSConfig?, for owner: String) -> CORSPolicy? {
+    guard let config, config.mode != .off else { return nil }
+    do {
+        return try CORSPolicy(config)
+    } catch {
+        preconditionFailure("\(owner): cors was compiled without being validated: \(error)")
     }
 }
