@@ -54,7 +54,7 @@ public final class GatewayServer: Sendable {
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withErrorHandling: false,
-                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+                        withEncoderConfiguration: Self.encoderConfiguration,
                         withDecoderLimitConfiguration: decoderLimits
                     )
                     try sync.addHandler(ProxyHandler(store: store, engine: engine, headTimer: timer))
@@ -73,4 +73,12 @@ public final class GatewayServer: Sendable {
         decoderLimits.maxHeaderFieldCount = limits.maxRequestHeaders * 2 + 8
         return decoderLimits
     }
+
+    /// The gateway frames responses itself: NIO would strip the `Content-Length: 0` that
+    /// SPEC §4 puts on a 204 preflight answer.
+    private static let encoderConfiguration: HTTPResponseEncoder.Configuration = {
+        var configuration = HTTPResponseEncoder.Configuration()
+        configuration.automaticallySetFramingHeaders = false
+        return configuration
+    }()
 }

@@ -2,42 +2,36 @@ import GatewayPolicy
 import NIOCore
 import NIOHTTP1
 
+/// A response the gateway writes itself: SPEC §7 errors (JSON bodies) and preflight answers.
+struct LocalAnswer {
+    var status: Int
+    /// Without Content-Length and Connection, which the writer adds.
+    var headers: [(name: String, value: String)]
+    var body: ByteBuffer?
 
-/// Responses the gateway writes itself (SPEC §7): JSON error bodies with the request id.
-enum LocalResponse {
-    static func head(
-        _ error: GatewayError,
-        requestId: String,
-        version: HTTPVersion,
-        bodyLength: Int,
-        close: Bool
-    ) -> HTTPResponseHead {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(bodyLength))
-        headers.add(name: RequestID.headerName, value: requestId)
-        if close { headers.add(name: "Connection", value: "close") }
-        return HTTPResponseHead(
-            version: version,
-            status: HTTPResponseStatus(statusCode: error.status),
-            headers: headers
+    static func error(_ error: GatewayError, requestId: String) -> LocalAnswer {
+        LocalAnswer(
+            status: error.status,
+            headers: [("Content-Type", "application/json"), (RequestID.headerName, requestId)],
+            body: ByteBuffer(string: error.jsonBody(requestId: requestId))
         )
     }
 
-    static func body(_ error: GatewayError, requestId: String) -> ByteBuffer {
-        ByteBuffer(string: error.jsonBody(requestId: requestId))
+    func head(version: HTTPVersion, close: Bool) -> HTTPResponseHead {
+        var headers = HTTPHeaders(self.headers)
+        headers.add(name: "Content-Length", value: String(self.body?.readableBytes ?? 0))
+        if close { headers.add(name: "Connection", value: "close") }
+        return HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: self.status), headers: headers)
     }
 
     /// The whole response as bytes, for handlers that sit below the HTTP encoder.
-    static func serialized(_ error: GatewayError, requestId: String) -> ByteBuffer {
-        let body = error.jsonBody(requestId: requestId)
-        let status = HTTPResponseStatus(statusCode: error.status)
+    func serialized() -> ByteBuffer {
+        let status = HTTPResponseStatus(statusCode: self.status)
         var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
-        text += "Content-Type: application/json\r\n"
-        text += "Content-Length: \(body.utf8.count)\r\n"
-        text += "\(RequestID.headerName): \(requestId)\r\n"
-        text += "Connection: close\r\n\r\n"
-        text += body
-        return ByteBuffer(string: text)
+        for (name, value) in self.headers { text += "\(name): \(value)\r\n" }
+        text += "Content-Length: \(self.body?.readableBytes ?? 0)\r\nConnection: close\r\n\r\n"
+        var buffer = ByteBuffer(string: text)
+        if var body = self.body { buffer.writeBuffer(&body) }
+        return buffer
     }
 }

@@ -6,6 +6,7 @@ import NIOHTTP1
 /// The state of one proxied request/response pair on a client connection.
 final class ProxyExchange {
     let route: CompiledRoute
+    let cors: ExchangeCORS?
     let requestId: String
     let version: HTTPVersion
     var keepAlive: Bool
@@ -23,6 +24,7 @@ final class ProxyExchange {
 
     init(
         route: CompiledRoute,
+        cors: ExchangeCORS?,
         requestId: String,
         version: HTTPVersion,
         keepAlive: Bool,
@@ -30,6 +32,7 @@ final class ProxyExchange {
         hasRequestBody: Bool
     ) {
         self.route = route
+        self.cors = cors
         self.requestId = requestId
         self.version = version
         self.keepAlive = keepAlive

@@ -77,7 +77,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         let code: GatewayError = parserError == .headerOverflow ? .headersTooLarge : .badRequest
         self.headTimer.headReceived()
-        self.answerLocally(code, requestId: RequestID.generate(), version: .http1_1, requestEnded: true, close: true, context: context)
+        self.answerLocally(.error(code, requestId: RequestID.generate()), cors: nil, version: .http1_1, requestEnded: true, close: true, context: context)
     }
 
     // MARK: Outbound
@@ -98,19 +98,36 @@ final class ProxyHandler: ChannelDuplexHandler {
         let requestId = RequestID.resolve(clientValue: head.headers.first(name: RequestID.headerName))
         let keepAlive = head.isKeepAlive
 
-        if let problem = RequestHeadCheck.problem(head, limits: limits) {
-            self.answerLocally(problem, requestId: requestId, version: head.version, requestEnded: false, close: true, context: context)
+        if let problem = RequestHeadCheck.malformation(head) {
+            self.answerLocally(.error(problem, requestId: requestId), cors: nil, version: head.version, requestEnded: false, close: true, context: context)
             return
         }
         let (path, query) = RequestHeadCheck.splitTarget(head.uri)
         let host = head.headers.first(name: "host")
-        guard let route = snapshot.routes.match(host: host, path: path, method: head.method.rawValue) else {
-            self.answerLocally(.noRoute, requestId: requestId, version: head.version, requestEnded: false, close: !keepAlive, context: context)
+        let route = snapshot.routes.match(host: host, path: path, method: head.routingMethod)
+        let cors = ExchangeCORS(
+            policy: route.map { $0.cors } ?? snapshot.routes.defaultCORS,
+            requestHeaders: head.headerLines,
+            isPreflight: route != nil && head.isCORSPreflight
+        )
+        if let problem = RequestHeadCheck.limitViolation(head, limits: limits) {
+            self.answerLocally(.error(problem, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: true, context: context)
+            return
+        }
+        guard let route else {
+            self.answerLocally(.error(.noRoute, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: !keepAlive, context: context)
+            return
+        }
+        if let decision = cors?.edgeAnswer() {
+            var headers = decision.headers
+            headers.append((RequestID.headerName, requestId))
+            let answer = LocalAnswer(status: decision.status, headers: headers, body: nil)
+            self.answerLocally(answer, cors: nil, version: head.version, requestEnded: false, close: !keepAlive, context: context)
             return
         }
         let framing = RequestHeadCheck.bodyFraming(head)
         if case .known(let length) = framing, length > limits.maxRequestBodyBytes {
-            self.answerLocally(.bodyTooLarge, requestId: requestId, version: head.version, requestEnded: false, close: true, context: context)
+            self.answerLocally(.error(.bodyTooLarge, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: true, context: context)
             return
         }
         let forwarding = ForwardingContext(
@@ -125,6 +142,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         )
         let exchange = ProxyExchange(
             route: route,
+            cors: cors,
             requestId: requestId,
             version: head.version,
             keepAlive: keepAlive,
@@ -185,7 +203,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         if exchange.responseHeadSent {
             self.abort(context: context)
         } else {
-            self.answerLocally(.bodyTooLarge, requestId: exchange.requestId, version: exchange.version, requestEnded: false, close: true, context: context)
+            self.answerLocally(.error(.bodyTooLarge, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: false, close: true, context: context)
         }
     }
 
@@ -205,7 +223,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         else { return }
         exchange.transfer?.cancel()
         exchange.upstreamFinished = true
-        self.answerLocally(.upstreamTimeout, requestId: exchange.requestId, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
+        self.answerLocally(.error(.upstreamTimeout, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
     }
 
     // MARK: Ending exchanges
@@ -225,20 +243,22 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes a complete local answer. `close` ends the connection after it (and stops
-    /// expecting the rest of the request body).
+    /// Writes a complete local answer, with the exchange's CORS headers when it has any.
+    /// `close` ends the connection after it (and stops expecting the rest of the request body).
     private func answerLocally(
-        _ error: GatewayError,
-        requestId: String,
+        _ answer: LocalAnswer,
+        cors: ExchangeCORS?,
         version: HTTPVersion,
         requestEnded: Bool,
         close: Bool,
         context: ChannelHandlerContext
     ) {
-        let body = LocalResponse.body(error, requestId: requestId)
-        let head = LocalResponse.head(error, requestId: requestId, version: version, bodyLength: body.readableBytes, close: close)
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        var answer = answer
+        if let cors { answer.headers = cors.apply(to: answer.headers) }
+        context.write(self.wrapOutboundOut(.head(answer.head(version: version, close: close))), promise: nil)
+        if let body = answer.body {
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
         if !close && !requestEnded {
             self.state = .awaitingRequestEnd
         }
@@ -323,7 +343,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
                     case .unavailable: code = .upstreamUnavailable
                     case .invalidResponse: code = .upstreamInvalidResponse
                     }
-                    self.answerLocally(code, requestId: exchange.requestId, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
+                    self.answerLocally(.error(code, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
                 }
                 return
             case .uploadCanResume:
@@ -333,16 +353,26 @@ extension ProxyHandler: UpstreamTransferDelegate {
         context.flush()
     }
 
+    /// RFC 9110 §6.4.1: 1xx, 204 and 304 responses never carry a body.
+    private static func mayHaveBody(status: Int) -> Bool {
+        status >= 200 && status != 204 && status != 304
+    }
+
     private func responseHead(_ upstream: UpstreamResponseHead, _ exchange: ProxyExchange) -> HTTPResponseHead {
         let rules = BackendHeaderRules(exchange.route.backend.kind)
-        let lines = rules.clientResponseHeaders(
+        var lines = rules.clientResponseHeaders(
             backend: upstream.headers,
             requestId: exchange.requestId,
             routeEdits: exchange.route.responseHeaders
         )
+        if let cors = exchange.cors { lines = cors.apply(to: lines) }
         var headers = HTTPHeaders(lines)
-        if exchange.version == .http1_0, !headers.contains(name: "content-length") {
-            exchange.keepAlive = false  // an HTTP/1.0 body without a length ends with the connection
+        if !headers.contains(name: "content-length"), Self.mayHaveBody(status: upstream.status) {
+            if exchange.version == .http1_0 {
+                exchange.keepAlive = false  // an HTTP/1.0 body without a length ends with the connection
+            } else {
+                headers.add(name: "Transfer-Encoding", value: "chunked")  // curl de-chunked it; frame it again
+            }
         }
         if !exchange.keepAlive {
             headers.add(name: "Connection", value: "close")

@@ -5,23 +5,25 @@ import NIOHTTP1
 
 /// Checks on a client's request head that come before routing (SPEC §3 limits, §7 errors).
 enum RequestHeadCheck {
-    /// The error to answer with, or nil when the head is acceptable.
-    static func problem(_ head: HTTPRequestHead, limits: Limits) -> GatewayError? {
+    /// 400 for a head the gateway cannot route: not exactly one Host in HTTP/1.1 (RFC 9112
+    /// §3.2), or a target that is not origin-form.
+    static func malformation(_ head: HTTPRequestHead) -> GatewayError? {
+        let hosts = head.headers["host"].count
+        if hosts > 1 || (hosts == 0 && head.version != .http1_0) { return .badRequest }
+        guard head.uri.utf8.first == UInt8(ascii: "/") else { return .badRequest }
+        return nil
+    }
+
+    /// 431 when the head exceeds `maxRequestHeaders` or `maxRequestHeaderBytes` (each line
+    /// counted as `name: value\r\n`).
+    static func limitViolation(_ head: HTTPRequestHead, limits: Limits) -> GatewayError? {
         var count = 0
         var bytes = 0
-        var hosts = 0
         for (name, value) in head.headers {
             count += 1
-            bytes += name.utf8.count + value.utf8.count + 4  // "name: value\r\n"
-            if name.utf8.count == 4, name.lowercased() == "host" { hosts += 1 }
+            bytes += name.utf8.count + value.utf8.count + 4
         }
-        if count > limits.maxRequestHeaders || bytes > limits.maxRequestHeaderBytes {
-            return .headersTooLarge
-        }
-        // RFC 9112 §3.2: exactly one Host in HTTP/1.1.
-        if hosts > 1 || (hosts == 0 && head.version != .http1_0) { return .badRequest }
-        guard head.uri.utf8.first == UInt8(ascii: "/") else { return .badRequest }  // origin-form only
-        return nil
+        return count > limits.maxRequestHeaders || bytes > limits.maxRequestHeaderBytes ? .headersTooLarge : nil
     }
 
     /// Path and query of an origin-form target; the query is kept byte for byte.

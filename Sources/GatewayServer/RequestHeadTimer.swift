@@ -81,7 +81,7 @@ final class RequestHeadTimer: ChannelDuplexHandler {
         guard let context = self.context, case .waitingForHead(let sawBytes) = self.state else { return }
         if sawBytes {
             // Below the HTTP encoder: the response goes out as bytes.
-            let response = LocalResponse.serialized(.headerTimeout, requestId: RequestID.generate())
+            let response = LocalAnswer.error(.headerTimeout, requestId: RequestID.generate()).serialized()
             context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }

@@ -15,6 +15,44 @@ struct CommandLineTests {
         #expect(result.stdout.contains("OK (2 routes, 2 backends"))
     }
 
+    static var repoConfig: String {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("gateway.json").path
+    }
+
+    @Test func explainAnAllowedPreflight() throws {
+        let result = try GatewayExecutable.run([
+            "explain", "--config", Self.repoConfig, "--origin", "https://app.example.com", "--method", "PUT",
+            "--path", "/modern/hello", "--header", "Content-Type", "--header", "x-api-key",
+        ])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("route: modern"))
+        #expect(result.stdout.contains("ALLOWED"))
+        #expect(result.stdout.contains("Access-Control-Allow-Origin: https://app.example.com"))
+        #expect(result.stdout.contains("Access-Control-Allow-Headers: content-type, x-api-key"))
+    }
+
+    @Test func explainARejectionByOrigin() throws {
+        let result = try GatewayExecutable.run([
+            "explain", "--config", Self.repoConfig, "--origin", "https://evil.example", "--method", "PUT", "--path", "/modern/hello",
+        ])
+        #expect(result.stdout.contains("REJECTED by origin"))
+        #expect(result.stdout.contains("https://evil.example"))
+        #expect(result.stdout.contains("403"))
+        #expect(!result.stdout.contains("Access-Control-Allow-Origin: https://evil.example"))
+    }
+
+    @Test func explainARejectionByHeader() throws {
+        let result = try GatewayExecutable.run([
+            "explain", "--config", Self.repoConfig, "--origin", "https://app.example.com", "--method", "POST",
+            "--path", "/classic/hello", "--header", "x-api-key",
+        ])
+        #expect(result.stdout.contains("route: classic"))
+        #expect(result.stdout.contains("REJECTED by headers"))
+        #expect(result.stdout.contains("x-api-key"))
+    }
+
     @Test func checkReportsErrorsWithJsonPathsAndExitsOne() throws {
         let file = try temporaryFile("""
             {

@@ -45,6 +45,34 @@ struct DemoFunctionsRoutingTests {
         }
         #expect(try RawHTTPClient.request(port: gateway.port, path: "/nowhere").status == 404)
 
+        // The README's preflight examples.
+        let allowed = try RawHTTPClient.request(
+            port: gateway.port, method: "OPTIONS", path: "/modern/hello",
+            headers: [
+                ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "content-type, x-api-key"),
+            ]
+        )
+        #expect(allowed.status == 204)
+        #expect(allowed.header("access-control-allow-origin") == "https://app.example.com")
+        #expect(allowed.header("access-control-allow-credentials") == "true")
+        #expect(allowed.header("access-control-allow-headers") == "content-type, x-api-key")
+        let rejected = try RawHTTPClient.request(
+            port: gateway.port, method: "OPTIONS", path: "/modern/hello",
+            headers: [("Origin", "https://evil.example"), ("Access-Control-Request-Method", "PUT")]
+        )
+        #expect(rejected.status == 403)
+        #expect(!rejected.headerNames.contains { $0.lowercased().hasPrefix("access-control-") })
+        let credentialed = try RawHTTPClient.request(
+            port: gateway.port, path: "/modern/whoami", headers: [("Origin", "https://app.example.com")]
+        )
+        #expect(credentialed.header("access-control-allow-credentials") == "true")
+        let classicResponse = try RawHTTPClient.request(
+            port: gateway.port, path: "/classic/whoami", headers: [("Origin", "https://app.example.com")]
+        )
+        #expect(classicResponse.header("access-control-allow-origin") == "https://app.example.com")
+        #expect(classicResponse.header("access-control-allow-credentials") == nil)
+
         try await gateway.shutdown()
         try await modern.shutdown()
         try await classic.shutdown()

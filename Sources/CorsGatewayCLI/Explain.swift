@@ -1,0 +1,45 @@
+import ArgumentParser
+import CORSPolicy
+import GatewayConfig
+
+/// `cors-gateway explain`: what the gateway answers to a preflight and to the actual request,
+/// and why. The tool for "blocked by CORS policy".
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Explain the gateway's CORS answer for an origin, method, path and request headers."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The page's origin, as the browser sends it (e.g. https://app.example.com).")
+    var origin: String
+
+    @Option(help: "The method the page's fetch uses (the preflight's Access-Control-Request-Method).")
+    var method: String
+
+    @Option(help: "The request path, which selects the route.")
+    var path: String = "/"
+
+    @Option(help: "The Host the request goes to, for routes matched by host.")
+    var host: String?
+
+    @Option(name: .customLong("header"), help: "A request header the fetch sets (repeatable; names only).")
+    var headers: [String] = []
+
+    func run() throws {
+        let result = ConfigLoader.load(contentsOf: self.options.config)
+        guard result.isValid, let table = result.table else {
+            print(CheckReport(result, file: self.options.config).text, terminator: "")
+            throw ExitCode(1)
+        }
+        let route = table.match(host: self.host, path: self.path, method: self.method)
+        let explanation = CORSExplain.explain(
+            policy: route?.cors ?? (route == nil ? table.defaultCORS : nil),
+            routeName: route?.name,
+            method: self.method,
+            origin: self.origin,
+            requestHeaderNames: self.headers
+        )
+        print(explanation.render(), terminator: explanation.render().hasSuffix("\n") ? "" : "\n")
+    }
+}

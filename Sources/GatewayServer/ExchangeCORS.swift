@@ -1,0 +1,57 @@
+import CORSPolicy
+import NIOHTTP1
+
+/// The CORS side of one exchange: the route's policy and the request it judges.
+struct ExchangeCORS {
+    let policy: CORSPolicy
+    let requestHeaders: HeaderLines
+    let isPreflight: Bool
+
+    /// nil when the route has no CORS (or `mode: off`): the exchange is proxied untouched.
+    init?(policy: CORSPolicy?, requestHeaders: HeaderLines, isPreflight: Bool) {
+        guard let policy, policy.config.mode != .off else { return nil }
+        self.policy = policy
+        self.requestHeaders = requestHeaders
+        self.isPreflight = isPreflight
+    }
+
+    /// `report-only` records decisions but changes nothing on the wire.
+    var enforced: Bool { self.policy.config.mode == .enforce }
+
+    /// Preflights the gateway answers itself: every rejected one, and all of them in `answer` mode.
+    func edgeAnswer() -> CORSPolicy.PreflightDecision? {
+        guard self.isPreflight, self.enforced else { return nil }
+        let decision = self.policy.preflight(requestHeaders: self.requestHeaders)
+        if decision.rejection != nil || self.policy.config.preflight == .answer { return decision }
+        return nil
+    }
+
+    /// The header lines a response of this exchange leaves with, the backend's or the gateway's own.
+    func apply(to headers: HeaderLines) -> HeaderLines {
+        guard self.enforced else { return headers }
+        if self.isPreflight {
+            return self.policy.forwardedPreflightResponseHeaders(requestHeaders: self.requestHeaders, responseHeaders: headers)
+        }
+        return self.policy.actualResponseHeaders(requestHeaders: self.requestHeaders, responseHeaders: headers)
+    }
+}
+
+extension HTTPRequestHead {
+    /// SPEC §4: OPTIONS with an Origin (any value) and an Access-Control-Request-Method.
+    var isCORSPreflight: Bool {
+        self.method == .OPTIONS && self.headers.contains(name: "origin")
+            && self.headers.contains(name: "access-control-request-method")
+    }
+
+    /// The method routes are matched on: a preflight matches on the method it asks about.
+    var routingMethod: String {
+        if self.isCORSPreflight, let requested = self.headers.first(name: "access-control-request-method") {
+            return requested
+        }
+        return self.method.rawValue
+    }
+
+    var headerLines: HeaderLines {
+        self.headers.map { ($0.name, $0.value) }
+    }
+}
