@@ -2,7 +2,7 @@
 # `make test` runs every test. Both install what they need from Debian first.
 
 SWIFT ?= swift
-DEB_PACKAGES := libcurl4-openssl-dev pkg-config openssl python3
+DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium
 
 .PHONY: deps build release run test check clean
 
