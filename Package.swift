@@ -89,6 +89,7 @@ let package = Package(
         .target(
             name: "GatewayTestSupport",
             dependencies: [
+                "GatewayServer", "GatewayConfig", "CurlEngine",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -16,7 +16,7 @@ struct BrowserEnvironment {
     let chromium: String
     let backend: TestBackend
     let page: PageServer
-    let gateway: GatewayFixture
+    let gateway: GatewayHarness
 
     /// The allowed page origin.
     var pageOrigin: String { self.page.origin(host: "127.0.0.1") }
@@ -59,23 +59,23 @@ struct BrowserEnvironment {
         guard let chromium = Chromium.required(sourceLocation: sourceLocation) else { return }
         let backend = try await TestBackend.start()
         var page: PageServer? = nil
-        var gateway: GatewayFixture? = nil
+        var gateway: GatewayHarness? = nil
         do {
             let pageServer = try await PageServer.start()
             page = pageServer
             let closedPort = try await closedLoopbackPort()
             let config = self.gatewayConfig(
                 backendURL: backend.baseURL, closedPort: closedPort, pageOrigin: pageServer.origin(host: "127.0.0.1"))
-            let fixture = try await GatewayFixture.start(config: config)
+            let fixture = try await GatewayHarness.start(config: config)
             gateway = fixture
             try await body(BrowserEnvironment(chromium: chromium, backend: backend, page: pageServer, gateway: fixture))
         } catch {
-            await gateway?.shutdown()
+            try? await gateway?.shutdown()
             await page?.shutdown()
             try? await backend.shutdown()
             throw error
         }
-        await gateway?.shutdown()
+        try? await gateway?.shutdown()
         await page?.shutdown()
         try await backend.shutdown()
     }

@@ -119,7 +119,7 @@ struct CORSEndToEndTests {
             #expect(tooLarge.status == 413)
             #expect(tooLarge.values(of: "access-control-allow-origin") == [Self.origin])
         }
-        let closed = try UpstreamFailureTests.closedPort()
+        let closed = try await closedLoopbackPort()
         let gateway = try await GatewayHarness.start(
             config: TestConfig.single(backendURL: "http://127.0.0.1:\(closed)", route: Self.policy)
         )

@@ -1,6 +1,5 @@
 import Foundation
 import GatewayTestSupport
-import Glibc
 import Testing
 
 /// Backend faults map to SPEC §7: 502/504 with JSON bodies before the head; an aborted
@@ -17,24 +16,8 @@ struct UpstreamFailureTests {
         try JSONDecoder().decode(ErrorBody.self, from: Data(response.body))
     }
 
-    /// A loopback port with nothing listening.
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { Glibc.close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func refusedConnectionIsAFast502() async throws {
-        let port = try Self.closedPort()
+        let port = try await closedLoopbackPort()
         let gateway = try await GatewayHarness.start(config: TestConfig.single(backendURL: "http://127.0.0.1:\(port)"))
         let started = ContinuousClock.now
         let response = try RawHTTPClient.request(port: gateway.port, path: "/fn/x", headers: [("X-Request-Id", "req-1")])

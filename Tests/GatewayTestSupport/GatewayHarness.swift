@@ -1,0 +1,69 @@
+import CurlEngine
+import GatewayConfig
+import GatewayServer
+import NIOCore
+import NIOPosix
+
+/// A real gateway in process: the configuration parsed from gateway.json text, a real curl
+/// engine, and a listener on 127.0.0.1 port 0.
+public final class GatewayHarness: Sendable {
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+    public let engine: CurlEngine
+    public let server: GatewayServer
+    private let group: MultiThreadedEventLoopGroup
+    private let listener: Channel
+
+    private init(port: Int, engine: CurlEngine, server: GatewayServer, group: MultiThreadedEventLoopGroup, listener: Channel) {
+        self.port = port
+        self.engine = engine
+        self.server = server
+        self.group = group
+        self.listener = listener
+    }
+
+    public static func start(config json: String) async throws -> GatewayHarness {
+        let result = ConfigLoader.parse(data: Array(json.utf8))
+        guard result.isValid, let config = result.config, let table = result.table else {
+            throw GatewayHarnessError.invalidConfig(result.allErrors.map(\.description))
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let engine = CurlEngine()
+        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table))
+        let server = GatewayServer(store: store, engine: engine, group: group)
+        do {
+            let listener = try await server.bind(ListenAddress(host: "127.0.0.1", port: 0))
+            return GatewayHarness(port: listener.localAddress!.port!, engine: engine, server: server, group: group, listener: listener)
+        } catch {
+            engine.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    public func shutdown() async throws {
+        try await self.listener.close()
+        self.engine.shutdown()
+        try await self.group.shutdownGracefully()
+    }
+
+    /// Polls `condition` every 10 ms until it holds or `timeout` passes.
+    public func eventually(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+}
+
+public enum GatewayHarnessError: Error, CustomStringConvertible {
+    case invalidConfig([String])
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let errors): "gateway config rejected: \(errors.joined(separator: "; "))"
+        }
+    }
+}
