@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/mxcl/Version.git", from: "2.2.1"),
     ],
     targets: [
         // libcurl, found through pkg-config (Debian ships only libcurl.pc).
@@ -32,9 +33,11 @@ let package = Package(
             ]
         ),
         // gateway.json: model, strict decoding, validation with JSON paths, compiled route table.
-        .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CPSL"]),
+        .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CookiePolicy", "CPSL"]),
         // Pure CORS policy (SPEC §4): origin matching, preflight decisions, response headers, explain.
         .target(name: "CORSPolicy"),
+        // Pure cookie policy (SPEC §6): Set-Cookie rewriting and the request Cookie filter.
+        .target(name: "CookiePolicy"),
         // libpsl, for refusing origin wildcards directly over a public suffix.
         .systemLibrary(
             name: "CPSL",
@@ -45,14 +48,16 @@ let package = Package(
         .target(
             name: "GatewayPolicy",
             dependencies: [
-                "GatewayConfig",
+                "GatewayConfig", "FunctionRuntime",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Runtime handler versions (SPEC §5): runtimeHandler values and package.json declarations.
+        .target(name: "FunctionRuntime", dependencies: [.product(name: "Version", package: "Version")]),
         .target(
             name: "GatewayServer",
             dependencies: [
-                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy",
+                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -99,6 +104,8 @@ let package = Package(
         ),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
         .testTarget(name: "CORSPolicyTests", dependencies: ["CORSPolicy"]),
+        .testTarget(name: "CookiePolicyTests", dependencies: ["CookiePolicy"]),
+        .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime"]),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy", "GatewayConfig"]),
         .testTarget(
             name: "CurlEngineTests",

@@ -1,4 +1,5 @@
 import CORSPolicy
+import CookiePolicy
 
 /// Header edits ready to apply: names to remove lowercased for case-insensitive comparison,
 /// names to set as the file spells them (that is what goes on the wire).
@@ -33,6 +34,10 @@ public final class CompiledRoute: Sendable {
     /// for the route (neither is set, or `mode` is `off`). A report-only route has a policy
     /// whose `config.mode` is `.reportOnly`.
     public let cors: CORSPolicy?
+    /// The effective cookie policy (SPEC §6: the route's `cookies` over `defaults.cookies` over
+    /// the SPEC defaults); always present. SameSite=None for cookies without one when `cors`
+    /// allows credentials.
+    public let cookies: CookiePolicy
 
     /// A GET route serves HEAD too, as every origin server must (RFC 9110 §9.3.2).
     private let admitsHead: Bool
@@ -44,7 +49,7 @@ public final class CompiledRoute: Sendable {
     private let hostBytes: [(bytes: [UInt8], isWildcard: Bool)]?
 
     /// `config` must have passed validation, and `backend` be the backend it names.
-    init(config: RouteConfig, backend: CompiledBackend, cors: CORSPolicy?) {
+    init(config: RouteConfig, backend: CompiledBackend, cors: CORSPolicy?, cookies: CookiePolicy) {
         self.name = config.name
         self.config = config
         self.hostPatterns = config.match.hosts?.map { host in
@@ -78,6 +83,7 @@ public final class CompiledRoute: Sendable {
         self.requestHeaders = CompiledHeaderEdits(config.headers?.request)
         self.responseHeaders = CompiledHeaderEdits(config.headers?.response)
         self.cors = cors
+        self.cookies = cookies
     }
 
     /// Whether a request is for this route. `host` is the Host header as received (port and case

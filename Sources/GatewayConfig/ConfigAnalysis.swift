@@ -1,3 +1,6 @@
+import CORSPolicy
+import CookiePolicy
+
 // The whole-file pass: top-level sections, then each route on its own, then the rules that
 // span routes. Top-level errors reject the file; a route's errors reject only that route
 // (SPEC §9), so every issue under `routes[i]` is kept with route i.
@@ -61,13 +64,15 @@ struct ConfigAnalysis: Sendable {
         let backends = root.require("backends", expecting: "an object of backend definitions", &top, backends)
         let defaults = root.read("defaults", &top, Defaults.decode)
         let defaultCORS = defaults?.cors.flatMap { corsDefaults($0, &top) }
+        let defaultCookies = defaults?.cookies.flatMap { cookieDefaults($0, &top) }
 
         let routesPath = root.path.key("routes")
         switch root.value("routes") {
         case .array(let elements)?:
             if elements.isEmpty { top.warning(routesPath, "no routes are defined; every request gets 404 no_route") }
             for (index, element) in elements.enumerated() {
-                routes.append(route(element, at: routesPath.index(index), backends: backends, defaultCORS: defaultCORS, earlier: routes))
+                routes.append(route(element, at: routesPath.index(index), backends: backends, defaultCORS: defaultCORS,
+                                    defaultCookies: defaultCookies, earlier: routes))
             }
         case let value?:
             top.error(routesPath, "expected an array of routes, got \(value.kindDescription)")
@@ -77,7 +82,10 @@ struct ConfigAnalysis: Sendable {
         return GatewayConfig(listen: listen, admin: admin, limits: limits, backends: backends?.configs ?? [:], defaults: defaults, routes: [])
     }
 
-    private static func route(_ element: JSONValue, at path: JSONPath, backends: Backends?, defaultCORS: CORSFields?, earlier: [RouteOutcome]) -> RouteOutcome {
+    private static func route(
+        _ element: JSONValue, at path: JSONPath, backends: Backends?, defaultCORS: CORSFields?, defaultCookies: CookieFields?,
+        earlier: [RouteOutcome]
+    ) -> RouteOutcome {
         var diagnostics = Diagnostics()
         let config = RouteConfig.decode(element, path, &diagnostics)
         if case .object? = element["cors"] {
@@ -90,6 +98,7 @@ struct ConfigAnalysis: Sendable {
             }
         }
         let name: String? = if case .string(let name)? = element["name"] { name } else { nil }
+        cookies(element, at: path, name: name, defaultCORS: defaultCORS, defaultCookies: defaultCookies, &diagnostics)
         if let name, let first = earlier.firstIndex(where: { $0.name == name }) {
             diagnostics.error(path.key("name"), "duplicate route name; routes[\(first)] is already named \(ConfigRules.quoted(name)) and names must be unique")
         }
@@ -109,6 +118,41 @@ struct ConfigAnalysis: Sendable {
         guard let fields = CORSFields.decode(value, JSONPath.root.key("defaults").key("cors"), &top) else { return nil }
         if top.errors.count == errorsBefore { fields.checkCombinations(owner: .defaults, &top) }
         return fields
+    }
+
+    /// `defaults.cookies`: its problems are top-level (they concern every route).
+    private static func cookieDefaults(_ value: JSONValue, _ top: inout Diagnostics) -> CookieFields? {
+        let errorsBefore = top.errors.count
+        guard let fields = CookieFields.decode(value, JSONPath.root.key("defaults").key("cookies"), &top) else { return nil }
+        if top.errors.count == errorsBefore { fields.checkCombinations(owner: .defaults, &top) }
+        return fields
+    }
+
+    /// A route's `cookies`, checked on its own, then merged over defaults.cookies for the rules
+    /// that span fields; and the warning for credentialed routes whose cookies cannot be Secure.
+    private static func cookies(
+        _ element: JSONValue, at path: JSONPath, name: String?, defaultCORS: CORSFields?, defaultCookies: CookieFields?,
+        _ diagnostics: inout Diagnostics
+    ) {
+        var merged = defaultCookies
+        if case .object? = element["cookies"] {
+            let errorsBefore = diagnostics.errors.count
+            guard let fields = CookieFields.decode(element["cookies"] ?? .null, path.key("cookies"), &diagnostics),
+                  diagnostics.errors.count == errorsBefore else { return }
+            merged = fields.merged(over: defaultCookies)
+            merged?.checkCombinations(owner: .route, &diagnostics)
+        }
+        // With credentials and sameSite null, cookies without SameSite get SameSite=None (SPEC §6),
+        // which browsers refuse on a cookie without Secure.
+        guard let merged, let secure = merged.secure, !secure.value, merged.sameSite?.value == nil else { return }
+        var cors = defaultCORS
+        if case .object? = element["cors"] {
+            var ignored = Diagnostics()
+            cors = CORSFields.decode(element["cors"] ?? .null, path.key("cors"), &ignored)?.merged(over: defaultCORS)
+        }
+        guard let cors, cors.mode?.value != .off, cors.allowCredentials?.value == true else { return }
+        let route = name.map { "route \(ConfigRules.quoted($0))" } ?? path.description
+        diagnostics.warning(secure.path, "\(route) allows credentials and leaves sameSite null, so its cookies without a SameSite get SameSite=None, which browsers refuse without Secure; set secure true, or an explicit sameSite")
     }
 
     private static func listen(_ root: ObjectReader, _ top: inout Diagnostics) -> [String] {

@@ -63,8 +63,8 @@ enum JSONRead {
         return integer
     }
 
-    /// Kept raw: `cookies` is only checked to be an object until it gets a typed model; `cors`
-    /// is kept raw too, and validated field by field by `CORSFields`.
+    /// Kept raw (for /config): `cors` and `cookies` are validated field by field by
+    /// `CORSFields` and `CookieFields`.
     static func object(_ value: JSONValue, _ path: JSONPath, _ diagnostics: inout Diagnostics) -> JSONValue? {
         guard case .object = value else {
             diagnostics.error(path, "expected an object, got \(value.kindDescription)")

@@ -109,7 +109,8 @@ public struct Defaults: Sendable, Equatable {
     /// A JSON object (SPEC §4), kept as written (for /config); validated by the loader, which
     /// merges it under every route's `cors` (see `CompiledRoute.cors`, `RouteTable.defaultCORS`).
     public var cors: JSONValue?
-    /// A JSON object (SPEC §6), kept raw until it has a typed model.
+    /// A JSON object (SPEC §6), kept as written (for /config); validated by the loader, which
+    /// merges it under every route's `cookies` (see `CompiledRoute.cookies`).
     public var cookies: JSONValue?
 
     public init(cors: JSONValue? = nil, cookies: JSONValue? = nil) {
@@ -128,7 +129,8 @@ public struct RouteConfig: Sendable, Equatable {
     /// A JSON object (SPEC §4), kept as written (for /config); validated by the loader and
     /// compiled, merged over `defaults.cors`, into `CompiledRoute.cors`.
     public var cors: JSONValue?
-    /// A JSON object (SPEC §6), kept raw until it has a typed model.
+    /// A JSON object (SPEC §6), kept as written (for /config); validated by the loader and
+    /// compiled, merged over `defaults.cookies`, into `CompiledRoute.cookies`.
     public var cookies: JSONValue?
     public var headers: HeaderRules?
 

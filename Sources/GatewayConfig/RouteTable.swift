@@ -1,4 +1,5 @@
 import CORSPolicy
+import CookiePolicy
 
 /// The compiled, immutable routing state of one configuration generation.
 public struct RouteTable: Sendable {
@@ -24,7 +25,10 @@ public struct RouteTable: Sendable {
                 preconditionFailure("route \(route.name) names an unknown backend; it was compiled without being validated")
             }
             let cors = compilePolicy(CORSFields.effectiveConfig(route: route.cors, defaults: defaultsCORS), for: "route \(route.name)")
-            return CompiledRoute(config: route, backend: backend, cors: cors)
+            let cookies = CookiePolicy(
+                CookieFields.effectiveConfig(route: route.cookies, defaults: config.defaults?.cookies),
+                routeAllowsCredentials: cors?.config.allowCredentials ?? false)
+            return CompiledRoute(config: route, backend: backend, cors: cors, cookies: cookies)
         }
     }
 

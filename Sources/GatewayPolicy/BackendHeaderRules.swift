@@ -1,12 +1,58 @@
+import FunctionRuntime
 import GatewayConfig
 
 /// Which header rules a backend gets. The server picks one per backend from its config.
 ///
-/// Today every backend is forwarded as a plain HTTP backend (SPEC §5.3). The function-runtime
-/// rules of SPEC §5.1 (handler 1.2.0 and later) and §5.2 (older or classic) become further
-/// cases here, with their own request and response filters.
+/// - `.plain`: an HTTP backend that is not a function runtime (SPEC §5.3).
+/// - `.functionRuntime(seesHeadersAndCookies: true)`: runtime handler 1.2.0 or later (SPEC §5.1).
+/// - `.functionRuntime(seesHeadersAndCookies: false)`: below 1.2.0, or classic (SPEC §5.2).
 public enum BackendHeaderRules: Sendable, Equatable {
     case plain
+    case functionRuntime(seesHeadersAndCookies: Bool)
+
+    /// SPEC §5.1: handler >= 1.2.0.
+    public static let modernFunction = BackendHeaderRules.functionRuntime(seesHeadersAndCookies: true)
+    /// SPEC §5.2: handler < 1.2.0, or classic.
+    public static let classicFunction = BackendHeaderRules.functionRuntime(seesHeadersAndCookies: false)
+
+    /// The rules for a backend: `nil` (no `runtimeHandler`/`packageJson`) is a plain backend.
+    public init(runtime: RuntimeHandlerVersion?) {
+        if let runtime {
+            self = .functionRuntime(seesHeadersAndCookies: runtime.seesHeadersAndCookies)
+        } else {
+            self = .plain
+        }
+    }
+}
+
+/// The header lines to send upstream, and how many client lines the backend's rules removed.
+public struct UpstreamHeaders: Sendable {
+    public var lines: [(name: String, value: String)]
+    /// Client header lines removed by the SPEC §5 rules of this backend (before route edits).
+    /// Not counted: `Host`, `Content-Length` and `Transfer-Encoding` (the engine frames the
+    /// request itself), a client `X-Request-Id` that the resolved id replaces, `Cookie` lines
+    /// folded into one or emptied by the route's cookie `forward` filter (SPEC §6, not §5),
+    /// and lines the route's `headers.request` block removes.
+    public var strippedCount: Int
+
+    public init(lines: [(name: String, value: String)], strippedCount: Int) {
+        self.lines = lines
+        self.strippedCount = strippedCount
+    }
+}
+
+/// The response header lines the client gets (before CORS and cookie policy), and how many
+/// backend lines the backend's rules removed.
+public struct ClientResponseHeaders: Sendable {
+    public var lines: [(name: String, value: String)]
+    /// Backend lines removed: hop-by-hop lines, plus every `Set-Cookie` line for a SPEC §5.2
+    /// backend. The backend's own `X-Request-Id` (replaced) is not counted.
+    public var strippedCount: Int
+
+    public init(lines: [(name: String, value: String)], strippedCount: Int) {
+        self.lines = lines
+        self.strippedCount = strippedCount
+    }
 }
 
 extension BackendHeaderRules {
@@ -14,55 +60,166 @@ extension BackendHeaderRules {
     /// URL) and so never takes from the client. Lowercased.
     static let framedByEngine: Set<String> = ["host", "content-length", "expect"]
 
+    /// Framing lines the engine replaces; never counted as stripped. Lowercased.
+    static let framingNotCounted: Set<String> = ["host", "content-length", "transfer-encoding"]
+
     /// Names the gateway writes itself on a plain backend's request. Lowercased.
     static let forwardingNames: Set<String> = [
         "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id",
     ]
 
-    /// The header lines to send upstream, in order: the client's end-to-end lines (order and
-    /// repeats kept), then the gateway's own, then the route's `headers.request` edits.
+    /// SPEC §5.1: names the platform never hands to a function (>= 1.2.0). Lowercased.
+    public static let functionRestrictedNames: Set<String> = [
+        "connection", "keep-alive", "te", "proxy-connection", "expect", "proxy-authorization",
+        "proxy-authenticate", "referer", "trailer", "transfer-encoding", "upgrade", "via",
+        "x-real-ip", "forwarded",
+    ]
+
+    /// SPEC §5.1: name prefixes the platform never hands to a function. Lowercased.
+    public static let functionRestrictedPrefixes: [String] = [
+        "x-forwarded-", "x-accel-", "i-twilio-", "i-t-", "ot-", "x-amz",
+    ]
+
+    /// Whether a SPEC §5.1 backend never gets a client header of this name (any case).
+    public static func isFunctionRestricted(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return functionRestrictedNames.contains(lower) || functionRestrictedPrefixes.contains { lower.hasPrefix($0) }
+    }
+
+    /// The header lines to send upstream, in order, and the stripped count.
+    ///
+    /// - `.plain` (§5.3): the client's end-to-end lines (order and repeats kept; hop-by-hop,
+    ///   `Connection`-listed, `Forwarded`, `X-Forwarded-*` removed), then `X-Forwarded-For`,
+    ///   `X-Forwarded-Proto`, `X-Forwarded-Host` (when the client sent a Host), `X-Request-Id`,
+    ///   then the route's `headers.request` edits.
+    /// - `.functionRuntime(seesHeadersAndCookies: true)` (§5.1): the client's lines less the
+    ///   restricted names and prefixes and `Connection`-listed names, then `X-Request-Id`, then
+    ///   the route edits. No `X-Forwarded-*`/`Forwarded` of the gateway's own.
+    /// - `.functionRuntime(seesHeadersAndCookies: false)` (§5.2): only the client's
+    ///   `Content-Type` line(s), then the route edits. No `X-Request-Id`, no cookies.
+    ///
+    /// `Host`, `Content-Length` (and `Expect`) never come from the client: the engine sets them.
+    ///
+    /// `filterCookies` is the route's cookie `forward` filter (SPEC §6): it gets the values of
+    /// the client's `Cookie` lines in order and returns the one `Cookie` value to send, or nil
+    /// (or "") to send none. The result replaces the first `Cookie` line; the others go. With
+    /// `nil` (the default) `Cookie` lines pass unchanged. Not called for §5.2, nor when the
+    /// client sent no `Cookie`.
+    public func upstreamHeaders<Headers: Sequence>(
+        client: Headers,
+        context: ForwardingContext,
+        routeEdits: CompiledHeaderEdits,
+        filterCookies: (([String]) -> String?)? = nil
+    ) -> UpstreamHeaders where Headers.Element == (name: String, value: String) {
+        let hopByHop = HopByHopHeaders.names(in: client)
+        var headers: [(name: String, value: String)] = []
+        var stripped = 0
+        switch self {
+        case .plain:
+            for (name, value) in client {
+                let lower = name.lowercased()
+                if Self.framingNotCounted.contains(lower) || lower == "x-request-id" { continue }
+                if hopByHop.contains(lower) || Self.framedByEngine.contains(lower)
+                    || Self.forwardingNames.contains(lower) || lower.hasPrefix("x-forwarded-")
+                {
+                    stripped += 1
+                    continue
+                }
+                headers.append((name, value))
+            }
+            Self.filterCookieLines(&headers, filterCookies)
+            headers.append(("X-Forwarded-For", context.clientAddress))
+            headers.append(("X-Forwarded-Proto", context.scheme))
+            if let host = context.host { headers.append(("X-Forwarded-Host", host)) }
+            headers.append((RequestID.headerName, context.requestId))
+
+        case .functionRuntime(seesHeadersAndCookies: true):
+            for (name, value) in client {
+                let lower = name.lowercased()
+                if Self.framingNotCounted.contains(lower) || lower == "x-request-id" { continue }
+                if hopByHop.contains(lower) || Self.isFunctionRestricted(lower) {
+                    stripped += 1
+                    continue
+                }
+                headers.append((name, value))
+            }
+            Self.filterCookieLines(&headers, filterCookies)
+            headers.append((RequestID.headerName, context.requestId))
+
+        case .functionRuntime(seesHeadersAndCookies: false):
+            for (name, value) in client {
+                let lower = name.lowercased()
+                if Self.framingNotCounted.contains(lower) { continue }
+                if lower == "content-type" && !hopByHop.contains(lower) {
+                    headers.append((name, value))
+                } else {
+                    stripped += 1
+                }
+            }
+        }
+        routeEdits.apply(to: &headers)
+        return UpstreamHeaders(lines: headers, strippedCount: stripped)
+    }
+
+    /// `upstreamHeaders(client:context:routeEdits:)` without the count, cookies kept as sent.
     public func upstreamRequestHeaders<Headers: Sequence>(
         client: Headers,
         context: ForwardingContext,
         routeEdits: CompiledHeaderEdits
     ) -> [(name: String, value: String)] where Headers.Element == (name: String, value: String) {
-        switch self {
-        case .plain:
-            let hopByHop = HopByHopHeaders.names(in: client)
-            var headers: [(name: String, value: String)] = []
-            for (name, value) in client {
-                let lower = name.lowercased()
-                if hopByHop.contains(lower) || Self.framedByEngine.contains(lower)
-                    || Self.forwardingNames.contains(lower) || lower.hasPrefix("x-forwarded-")
-                {
-                    continue
-                }
-                headers.append((name, value))
-            }
-            headers.append(("X-Forwarded-For", context.clientAddress))
-            headers.append(("X-Forwarded-Proto", context.scheme))
-            if let host = context.host { headers.append(("X-Forwarded-Host", host)) }
-            headers.append((RequestID.headerName, context.requestId))
-            routeEdits.apply(to: &headers)
-            return headers
+        upstreamHeaders(client: client, context: context, routeEdits: routeEdits).lines
+    }
+
+    /// Replaces the `Cookie` lines with the filter's one value, at the first line's place.
+    private static func filterCookieLines(
+        _ headers: inout [(name: String, value: String)],
+        _ filter: (([String]) -> String?)?
+    ) {
+        guard let filter else { return }
+        let isCookie: ((name: String, value: String)) -> Bool = { $0.name.lowercased() == "cookie" }
+        guard let first = headers.firstIndex(where: isCookie) else { return }
+        let values = headers.filter(isCookie).map(\.value)
+        let kept = filter(values)
+        let name = headers[first].name
+        headers.removeAll(where: isCookie)
+        if let kept, !kept.isEmpty {
+            headers.insert((name, kept), at: first)
         }
     }
 
     /// The backend's response header lines as the client gets them (before CORS and cookie
-    /// policy): hop-by-hop lines dropped, the exchange's `X-Request-Id`, the route's
+    /// policy), and the stripped count: hop-by-hop lines dropped, for a §5.2 backend every
+    /// `Set-Cookie` line dropped too, the exchange's `X-Request-Id`, then the route's
     /// `headers.response` edits.
+    public func responseHeaders(
+        backend: [(name: String, value: String)],
+        requestId: String,
+        routeEdits: CompiledHeaderEdits
+    ) -> ClientResponseHeaders {
+        let hopByHop = HopByHopHeaders.names(in: backend)
+        let dropsSetCookie = self == .functionRuntime(seesHeadersAndCookies: false)
+        var stripped = 0
+        var headers: [(name: String, value: String)] = []
+        for line in backend {
+            let lower = line.name.lowercased()
+            if lower == "x-request-id" { continue }
+            if hopByHop.contains(lower) || (dropsSetCookie && lower == "set-cookie") {
+                stripped += 1
+                continue
+            }
+            headers.append(line)
+        }
+        headers.append((RequestID.headerName, requestId))
+        routeEdits.apply(to: &headers)
+        return ClientResponseHeaders(lines: headers, strippedCount: stripped)
+    }
+
+    /// `responseHeaders(backend:requestId:routeEdits:)` without the count.
     public func clientResponseHeaders(
         backend: [(name: String, value: String)],
         requestId: String,
         routeEdits: CompiledHeaderEdits
     ) -> [(name: String, value: String)] {
-        let hopByHop = HopByHopHeaders.names(in: backend)
-        var headers = backend.filter {
-            let lower = $0.name.lowercased()
-            return !hopByHop.contains(lower) && lower != "x-request-id"
-        }
-        headers.append((RequestID.headerName, requestId))
-        routeEdits.apply(to: &headers)
-        return headers
+        responseHeaders(backend: backend, requestId: requestId, routeEdits: routeEdits).lines
     }
 }
