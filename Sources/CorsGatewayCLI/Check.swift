@@ -1,5 +1,6 @@
 import ArgumentParser
 import GatewayConfig
+import GatewayServer
 
 /// `cors-gateway check`: validates a configuration like `nginx -t`.
 struct Check: ParsableCommand {
@@ -10,7 +11,13 @@ struct Check: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        let result = ConfigLoader.load(contentsOf: self.options.config)
+        var result = ConfigLoader.load(contentsOf: self.options.config)
+        // package.json files named by backends are read too: a range or a devDependency is an error.
+        if let table = result.table,
+            case .failure(let problems) = BackendRuntimes.load(table: table, configDirectory: ConfigOption.directory(of: self.options.config))
+        {
+            result.topLevelErrors += problems.issues
+        }
         let report = CheckReport(result, file: self.options.config)
         print(report.text, terminator: "")
         if !result.isValid { throw ExitCode(1) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct CorsGateway: AsyncParsableCommand {
@@ -14,4 +15,9 @@ struct CorsGateway: AsyncParsableCommand {
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Path of the gateway configuration.")
     var config: String = "gateway.json"
+
+    /// Relative package.json paths in a config resolve against the config's directory.
+    static func directory(of configPath: String) -> String {
+        URL(fileURLWithPath: configPath).deletingLastPathComponent().path
+    }
 }

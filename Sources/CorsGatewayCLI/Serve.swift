@@ -27,10 +27,17 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         for warning in result.warnings { logger.warning("config: \(warning)") }
+        let runtimes: BackendRuntimes
+        switch BackendRuntimes.load(table: table, configDirectory: ConfigOption.directory(of: self.options.config)) {
+        case .success(let loaded): runtimes = loaded
+        case .failure(let problems):
+            FileHandle.standardError.write(Data(problems.issues.map { "error: \($0)\n" }.joined().utf8))
+            throw ExitCode(1)
+        }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let engine = CurlEngine(shards: self.curlThreads)
-        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table))
+        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table, runtimes: runtimes))
         let server = GatewayServer(store: store, engine: engine, group: group)
 
         var listeners: [Channel] = []
@@ -45,6 +52,7 @@ struct Serve: AsyncParsableCommand {
 
         for await _ in terminationSignals { break }
         logger.info("shutting down")
+        server.stop()
         for channel in listeners { try? await channel.close() }
         engine.shutdown()
         try await group.shutdownGracefully()

@@ -11,6 +11,8 @@ public final class GatewayServer: Sendable {
     private let engine: CurlEngine
     private let group: EventLoopGroup
     private let limiter: ConnectionLimiter
+    /// Stripped headers and rewritten or dropped cookies, for metrics.
+    public let counters = GatewayCounters()
 
     /// Connection-level settings are read once, at start: limits that change later apply to
     /// requests (through the store) but not to connections already accepted.
@@ -19,6 +21,17 @@ public final class GatewayServer: Sendable {
         self.engine = engine
         self.group = group
         self.limiter = ConnectionLimiter(limit: store.current.limits.maxConnections)
+        self.packageJsonWatch = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            // A stat per watched package.json; the file is read only when it changed.
+            store.current.runtimes.refresh()
+        }
+    }
+
+    private let packageJsonWatch: RepeatedTask
+
+    /// Stops watching package.json files (the listeners are closed by their channels).
+    public func stop() {
+        self.packageJsonWatch.cancel()
     }
 
     /// Client connections currently open.
@@ -31,6 +44,7 @@ public final class GatewayServer: Sendable {
         let store = self.store
         let engine = self.engine
         let limiter = self.limiter
+        let counters = self.counters
         let limits = store.current.limits
         let decoderLimits = Self.decoderLimits(for: limits)
         return try await ServerBootstrap(group: self.group)
@@ -57,7 +71,7 @@ public final class GatewayServer: Sendable {
                         withEncoderConfiguration: Self.encoderConfiguration,
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(ProxyHandler(store: store, engine: engine, headTimer: timer))
+                    try sync.addHandler(ProxyHandler(store: store, engine: engine, counters: counters, headTimer: timer))
                 }
             }
             .bind(host: address.host, port: address.port)

@@ -1,11 +1,13 @@
 import CurlEngine
 import GatewayConfig
+import GatewayPolicy
 import NIOCore
 import NIOHTTP1
 
 /// The state of one proxied request/response pair on a client connection.
 final class ProxyExchange {
     let route: CompiledRoute
+    let headerRules: BackendHeaderRules
     let cors: ExchangeCORS?
     let requestId: String
     let version: HTTPVersion
@@ -24,6 +26,7 @@ final class ProxyExchange {
 
     init(
         route: CompiledRoute,
+        headerRules: BackendHeaderRules,
         cors: ExchangeCORS?,
         requestId: String,
         version: HTTPVersion,
@@ -32,6 +35,7 @@ final class ProxyExchange {
         hasRequestBody: Bool
     ) {
         self.route = route
+        self.headerRules = headerRules
         self.cors = cors
         self.requestId = requestId
         self.version = version

@@ -1,4 +1,6 @@
+import CookiePolicy
 import CurlEngine
+import Foundation
 import GatewayConfig
 import GatewayPolicy
 import NIOCore
@@ -25,6 +27,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private let store: RouteTableStore
     private let engine: CurlEngine
+    private let counters: GatewayCounters
     private let headTimer: RequestHeadTimer
     private var state = State.idle
     private var context: ChannelHandlerContext?
@@ -32,9 +35,10 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var readsHeld = false
     private var readPending = false
 
-    init(store: RouteTableStore, engine: CurlEngine, headTimer: RequestHeadTimer) {
+    init(store: RouteTableStore, engine: CurlEngine, counters: GatewayCounters, headTimer: RequestHeadTimer) {
         self.store = store
         self.engine = engine
+        self.counters = counters
         self.headTimer = headTimer
     }
 
@@ -136,12 +140,15 @@ final class ProxyHandler: ChannelDuplexHandler {
             host: host,
             requestId: requestId
         )
-        let request = UpstreamRequestBuilder.build(
-            head: head, path: path, query: query, route: route,
+        let rules = BackendHeaderRules(runtime: snapshot.runtimes.version(of: route.backend.name))
+        let (request, stripped) = UpstreamRequestBuilder.build(
+            head: head, path: path, query: query, route: route, rules: rules,
             context: forwarding, framing: framing, limits: limits
         )
+        self.counters.add(headersStripped: stripped, backend: route.backend.name)
         let exchange = ProxyExchange(
             route: route,
+            headerRules: rules,
             cors: cors,
             requestId: requestId,
             version: head.version,
@@ -317,8 +324,16 @@ extension ProxyHandler: UpstreamTransferDelegate {
             switch event {
             case .head(let head):
                 exchange.cancelResponseTimer()
+                guard let responseHead = self.responseHead(head, exchange) else {
+                    // A cookie the route's policy rejects: nothing of this response goes out.
+                    transfer.cancel()
+                    exchange.upstreamFinished = true
+                    self.releaseHeldReads(context: context)
+                    self.answerLocally(.error(.cookieRejected, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
+                    return
+                }
                 exchange.responseHeadSent = true
-                context.write(self.wrapOutboundOut(.head(self.responseHead(head, exchange))), promise: nil)
+                context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
             case .body(let buffer):
                 let count = buffer.readableBytes
                 let written = context.eventLoop.makePromise(of: Void.self)
@@ -353,18 +368,48 @@ extension ProxyHandler: UpstreamTransferDelegate {
         context.flush()
     }
 
+    /// Rewrites every Set-Cookie line by the route's cookie policy (SPEC §6); malformed ones are
+    /// dropped and counted. nil when a cookie is rejected (`overMaxAge: reject`).
+    private func applyCookiePolicy(to lines: [(name: String, value: String)], route: CompiledRoute) -> [(name: String, value: String)]? {
+        var result: [(name: String, value: String)] = []
+        result.reserveCapacity(lines.count)
+        var rewritten = 0
+        var dropped = 0
+        let now = Int64(Date().timeIntervalSince1970)
+        for line in lines {
+            guard line.name.utf8.count == 10, line.name.lowercased() == "set-cookie" else {
+                result.append(line)
+                continue
+            }
+            switch route.cookies.rewrite(setCookie: line.value, now: now) {
+            case .unchanged(let value):
+                result.append((line.name, value))
+            case .rewritten(let value):
+                rewritten += 1
+                result.append((line.name, value))
+            case .dropped:
+                dropped += 1
+            case .rejected:
+                return nil
+            }
+        }
+        self.counters.add(cookiesRewritten: rewritten, dropped: dropped, route: route.name)
+        return result
+    }
+
     /// RFC 9110 §6.4.1: 1xx, 204 and 304 responses never carry a body.
     private static func mayHaveBody(status: Int) -> Bool {
         status >= 200 && status != 204 && status != 304
     }
 
-    private func responseHead(_ upstream: UpstreamResponseHead, _ exchange: ProxyExchange) -> HTTPResponseHead {
-        let rules = BackendHeaderRules(exchange.route.backend.kind)
-        var lines = rules.clientResponseHeaders(
+    /// The client's response head, or nil when the route's cookie policy rejects a cookie.
+    private func responseHead(_ upstream: UpstreamResponseHead, _ exchange: ProxyExchange) -> HTTPResponseHead? {
+        let filtered = exchange.headerRules.responseHeaders(
             backend: upstream.headers,
             requestId: exchange.requestId,
             routeEdits: exchange.route.responseHeaders
         )
+        guard var lines = self.applyCookiePolicy(to: filtered.lines, route: exchange.route) else { return nil }
         if let cors = exchange.cors { lines = cors.apply(to: lines) }
         var headers = HTTPHeaders(lines)
         if !headers.contains(name: "content-length"), Self.mayHaveBody(status: upstream.status) {

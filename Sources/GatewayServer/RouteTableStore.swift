@@ -1,14 +1,17 @@
 import GatewayConfig
 import Synchronization
 
-/// What a request is served with: the limits and routes in force when its head arrived.
+/// What a request is served with: the limits, routes and backend runtime versions in force
+/// when its head arrived.
 public struct GatewaySnapshot: Sendable {
     public let limits: Limits
     public let routes: RouteTable
+    public let runtimes: BackendRuntimes
 
-    public init(limits: Limits, routes: RouteTable) {
+    public init(limits: Limits, routes: RouteTable, runtimes: BackendRuntimes) {
         self.limits = limits
         self.routes = routes
+        self.runtimes = runtimes
     }
 }
 

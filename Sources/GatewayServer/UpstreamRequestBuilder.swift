@@ -5,25 +5,29 @@ import NIOHTTP1
 
 /// Turns a client's request head and its matched route into the request curl sends.
 enum UpstreamRequestBuilder {
+    /// The request, and how many client header lines the backend's rules stripped.
     static func build(
         head: HTTPRequestHead,
         path: String,
         query: String?,
         route: CompiledRoute,
+        rules: BackendHeaderRules,
         context: ForwardingContext,
         framing: UpstreamRequest.BodyFraming,
         limits: Limits
-    ) -> UpstreamRequest {
+    ) -> (request: UpstreamRequest, strippedHeaders: Int) {
         let backend = route.backend
-        let headers = BackendHeaderRules(backend.kind).upstreamRequestHeaders(
+        let cookies = route.cookies
+        let headers = rules.upstreamHeaders(
             client: head.headers,
             context: context,
-            routeEdits: route.requestHeaders
+            routeEdits: route.requestHeaders,
+            filterCookies: { cookies.filterRequestCookies($0) }
         )
-        return UpstreamRequest(
+        let request = UpstreamRequest(
             url: backend.origin + route.upstreamTarget(path: path, query: query),
             method: head.method.rawValue,
-            headers: headers,
+            headers: headers.lines,
             body: framing,
             poolKey: backend.name,
             maxConnections: backend.maxConnections,
@@ -31,15 +35,6 @@ enum UpstreamRequestBuilder {
             maxResponseHeaderBytes: limits.maxResponseHeaderBytes,
             caFile: backend.caFile
         )
-    }
-}
-
-extension BackendHeaderRules {
-    /// The rules for a configured backend. Function runtimes are forwarded as plain backends
-    /// until SPEC §5.1/§5.2 stripping lands as their own cases.
-    init(_ kind: BackendKind) {
-        switch kind {
-        case .plain, .functionRuntime: self = .plain
-        }
+        return (request, headers.strippedCount)
     }
 }

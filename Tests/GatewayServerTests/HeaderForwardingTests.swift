@@ -79,7 +79,8 @@ struct HeaderForwardingTests {
             #expect(response.status == 200)
             #expect(response.values(of: "x-internal").isEmpty)
             #expect(response.values(of: "keep-alive").isEmpty)
-            #expect(response.values(of: "set-cookie") == ["a=1", "b=2"])
+            // Several cookies stay several lines; SPEC §6 defaults add Secure and HttpOnly.
+            #expect(response.values(of: "set-cookie") == ["a=1; Secure; HttpOnly", "b=2; Secure; HttpOnly"])
             #expect(response.values(of: "vary") == ["Accept"])
             #expect(response.values(of: "x-request-id").count == 1)
         }

@@ -1,4 +1,5 @@
 import CurlEngine
+import Foundation
 import GatewayConfig
 import GatewayServer
 import NIOCore
@@ -11,13 +12,20 @@ public final class GatewayHarness: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(self.port)" }
     public let engine: CurlEngine
     public let server: GatewayServer
+    public let store: RouteTableStore
+    /// The function backends' runtime handler versions in force.
+    public var runtimes: BackendRuntimes { self.store.current.runtimes }
     private let group: MultiThreadedEventLoopGroup
     private let listener: Channel
 
-    private init(port: Int, engine: CurlEngine, server: GatewayServer, group: MultiThreadedEventLoopGroup, listener: Channel) {
+    private init(
+        port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore,
+        group: MultiThreadedEventLoopGroup, listener: Channel
+    ) {
         self.port = port
         self.engine = engine
         self.server = server
+        self.store = store
         self.group = group
         self.listener = listener
     }
@@ -27,14 +35,23 @@ public final class GatewayHarness: Sendable {
         guard result.isValid, let config = result.config, let table = result.table else {
             throw GatewayHarnessError.invalidConfig(result.allErrors.map(\.description))
         }
+        // Relative package.json paths resolve against the working directory, as for a file there.
+        let runtimes: BackendRuntimes
+        switch BackendRuntimes.load(table: table, configDirectory: FileManager.default.currentDirectoryPath) {
+        case .success(let loaded): runtimes = loaded
+        case .failure(let problems): throw GatewayHarnessError.invalidConfig(problems.issues.map(\.description))
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let engine = CurlEngine()
-        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table))
+        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table, runtimes: runtimes))
         let server = GatewayServer(store: store, engine: engine, group: group)
         do {
             let listener = try await server.bind(ListenAddress(host: "127.0.0.1", port: 0))
-            return GatewayHarness(port: listener.localAddress!.port!, engine: engine, server: server, group: group, listener: listener)
+            return GatewayHarness(
+                port: listener.localAddress!.port!, engine: engine, server: server, store: store, group: group, listener: listener
+            )
         } catch {
+            server.stop()
             engine.shutdown()
             try? await group.shutdownGracefully()
             throw error
@@ -42,6 +59,7 @@ public final class GatewayHarness: Sendable {
     }
 
     public func shutdown() async throws {
+        self.server.stop()
         try await self.listener.close()
         self.engine.shutdown()
         try await self.group.shutdownGracefully()
