@@ -74,6 +74,20 @@ struct CommandLineTests {
         #expect(lines.contains { $0.hasPrefix("error: routes[1].backend:") }, "\(lines)")
     }
 
+    @Test func checkReadsPackageJsonFiles() throws {
+        let package = try temporaryFile(#"{ "dependencies": { "@twilio/runtime-handler": "^1.2.0" } }"#, name: "package.json")
+        let config = try temporaryFile("""
+            { "listen": ["127.0.0.1:0"],
+              "backends": { "fn": { "url": "http://127.0.0.1:9", "packageJson": "\(package.path)" } },
+              "routes": [ { "name": "r", "match": { "pathPrefix": "/" }, "backend": "fn" } ] }
+            """)
+        let result = try GatewayExecutable.run(["check", "--config", config.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("backends.fn.packageJson"), "\(result.stdout)")
+        #expect(result.stdout.contains(package.path))
+        #expect(result.stdout.contains(#"dependencies["@twilio/runtime-handler"]"#))
+    }
+
     @Test func checkReportsSyntaxErrors() throws {
         let file = try temporaryFile(#"{ "listen": ["127.0.0.1:1"], "#)
         let result = try GatewayExecutable.run(["check", "--config", file.path])

@@ -13,6 +13,8 @@ struct DemoFunctionsRoutingTests {
         var method: String
         var path: String
         var bodyBytes: Int
+        var headers: [[String]]
+        var cookies: [String: String]
     }
 
     @Test func modernAndClassicRoutesReachTheirServices() async throws {
@@ -44,6 +46,20 @@ struct DemoFunctionsRoutingTests {
             #expect(report.path == (service == "modern" ? "/whoami" : "/hello"))
         }
         #expect(try RawHTTPClient.request(port: gateway.port, path: "/nowhere").status == 404)
+
+        // The README's runtime example: the same request reaches 2.1.2 with its headers and
+        // cookies, and the classic function without them.
+        for (prefix, seesThem) in [("modern", true), ("classic", false)] {
+            let response = try RawHTTPClient.request(
+                port: gateway.port, path: "/\(prefix)/whoami",
+                headers: [("Cookie", "session=abc"), ("Authorization", "Bearer t"), ("X-Api-Key", "k")]
+            )
+            let report = try JSONDecoder().decode(FunctionReport.self, from: Data(response.body))
+            #expect(report.cookies == (seesThem ? ["session": "abc"] : [:]), "\(prefix)")
+            let names = Set(report.headers.map { $0[0].lowercased() })
+            #expect(names.contains("authorization") == seesThem, "\(prefix)")
+            #expect(names.contains("x-api-key") == seesThem, "\(prefix)")
+        }
 
         // The README's preflight examples.
         let allowed = try RawHTTPClient.request(

@@ -78,6 +78,22 @@ struct FunctionBackendTests {
             "x-route-set: 1",
             "content-length: 2",
         ])
+        #expect(gateway.server.counters.headersStripped(backend: prefix) == Self.clientHeaders.count - 1, "all but Content-Type")
+        try await gateway.shutdown()
+        try await backend.shutdown()
+    }
+
+    @Test func credentialedRouteGivesCookiesSameSiteNone() async throws {
+        let backend = try await TestBackend.start()
+        let gateway = try await GatewayHarness.start(
+            config: Self.config(backendURL: backend.baseURL, cookies: #""cors": { "allowOrigins": ["https://app.example.com"], "allowCredentials": true }"#)
+        )
+        let response = try RawHTTPClient.request(
+            port: gateway.port, path: "/v212/headers?Set-Cookie=a%3D1&Set-Cookie=b%3D2%3B%20SameSite%3DLax",
+            headers: [("Origin", "https://app.example.com")]
+        )
+        #expect(response.values(of: "set-cookie") == ["a=1; Secure; HttpOnly; SameSite=None", "b=2; Secure; HttpOnly; SameSite=Lax"])
+        #expect(gateway.server.counters.cookiesRewritten(route: "v212") == 2)
         try await gateway.shutdown()
         try await backend.shutdown()
     }
