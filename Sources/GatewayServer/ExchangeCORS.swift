@@ -7,11 +7,12 @@ struct ExchangeCORS {
     let requestHeaders: HeaderLines
     let isPreflight: Bool
 
-    /// nil when the route has no CORS (or `mode: off`): the exchange is proxied untouched.
-    init?(policy: CORSPolicy?, requestHeaders: HeaderLines, isPreflight: Bool) {
+    /// nil when the route has no CORS (or `mode: off`): the exchange is proxied untouched, and
+    /// the request's header lines are never copied.
+    init?(policy: CORSPolicy?, head: HTTPRequestHead, isPreflight: Bool) {
         guard let policy, policy.config.mode != .off else { return nil }
         self.policy = policy
-        self.requestHeaders = requestHeaders
+        self.requestHeaders = head.headerLines
         self.isPreflight = isPreflight
     }
 

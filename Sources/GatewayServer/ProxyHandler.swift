@@ -111,7 +111,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         let route = snapshot.routes.match(host: host, path: path, method: head.routingMethod)
         let cors = ExchangeCORS(
             policy: route.map { $0.cors } ?? snapshot.routes.defaultCORS,
-            requestHeaders: head.headerLines,
+            head: head,
             isPreflight: route != nil && head.isCORSPreflight
         )
         if let problem = RequestHeadCheck.limitViolation(head, limits: limits) {
