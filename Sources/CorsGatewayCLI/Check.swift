@@ -13,11 +13,7 @@ struct Check: ParsableCommand {
     func run() throws {
         var result = ConfigLoader.load(contentsOf: self.options.config)
         // package.json files named by backends are read too: a range or a devDependency is an error.
-        if let table = result.table,
-            case .failure(let problems) = BackendRuntimes.load(table: table, configDirectory: ConfigOption.directory(of: self.options.config))
-        {
-            result.topLevelErrors += problems.issues
-        }
+        _ = GatewaySnapshot.resolve(&result, configDirectory: ConfigOption.directory(of: self.options.config))
         let report = CheckReport(result, file: self.options.config)
         print(report.text, terminator: "")
         if !result.isValid { throw ExitCode(1) }

@@ -21,23 +21,17 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "cors-gateway")
         // Trap before listening, so an early SIGTERM still shuts down cleanly.
         let terminationSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        let result = ConfigLoader.load(contentsOf: self.options.config)
-        guard result.isValid, let config = result.config, let table = result.table else {
+        var result = ConfigLoader.load(contentsOf: self.options.config)
+        let directory = ConfigOption.directory(of: self.options.config)
+        guard let snapshot = GatewaySnapshot.resolve(&result, configDirectory: directory), let config = result.config else {
             FileHandle.standardError.write(Data(CheckReport(result, file: self.options.config).text.utf8))
             throw ExitCode(1)
         }
         for warning in result.warnings { logger.warning("config: \(warning)") }
-        let runtimes: BackendRuntimes
-        switch BackendRuntimes.load(table: table, configDirectory: ConfigOption.directory(of: self.options.config)) {
-        case .success(let loaded): runtimes = loaded
-        case .failure(let problems):
-            FileHandle.standardError.write(Data(problems.issues.map { "error: \($0)\n" }.joined().utf8))
-            throw ExitCode(1)
-        }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let engine = CurlEngine(shards: self.curlThreads)
-        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table, runtimes: runtimes))
+        let store = RouteTableStore(snapshot)
         let server = GatewayServer(store: store, engine: engine, group: group)
 
         var listeners: [Channel] = []

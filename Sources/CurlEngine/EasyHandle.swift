@@ -18,44 +18,44 @@ struct EasyHandle {
     @discardableResult
     func set(_ option: CURLoption, _ value: Int) -> Bool {
         assert(Self.kind(of: option) == Self.longKind, "\(option) does not take a long")
-        return self.check(gw_easy_setopt_long(self.raw, option, value), option)
+        return self.check(gw_easy_setopt_long(self.raw, option, value))
     }
 
     @discardableResult
     func set(_ option: CURLoption, offset value: Int64) -> Bool {
         assert(Self.kind(of: option) == Self.offsetKind, "\(option) does not take a curl_off_t")
-        return self.check(gw_easy_setopt_off(self.raw, option, curl_off_t(value)), option)
+        return self.check(gw_easy_setopt_off(self.raw, option, curl_off_t(value)))
     }
 
     /// String options are copied by curl (CURLOPT_POSTFIELDS is the exception; never used here).
     @discardableResult
     func set(_ option: CURLoption, _ value: String) -> Bool {
         assert(Self.kind(of: option) == Self.pointerKind, "\(option) does not take a string")
-        return self.check(gw_easy_setopt_str(self.raw, option, value), option)
+        return self.check(gw_easy_setopt_str(self.raw, option, value))
     }
 
     /// Pointer options are *not* copied: the pointee must outlive the transfer.
     @discardableResult
     func set(_ option: CURLoption, pointer value: UnsafeMutableRawPointer?) -> Bool {
         assert(Self.kind(of: option) == Self.pointerKind, "\(option) does not take a pointer")
-        return self.check(gw_easy_setopt_ptr(self.raw, option, value), option)
+        return self.check(gw_easy_setopt_ptr(self.raw, option, value))
     }
 
     @discardableResult
     func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) -> Bool {
         assert(Self.kind(of: option) == Self.pointerKind, "\(option) does not take a list")
-        return self.check(gw_easy_setopt_slist(self.raw, option, list), option)
+        return self.check(gw_easy_setopt_slist(self.raw, option, list))
     }
 
     @discardableResult
     func set(_ option: CURLoption, writeCallback: curl_write_callback) -> Bool {
         assert(Self.kind(of: option) == Self.functionKind)
-        return self.check(gw_easy_setopt_write_callback(self.raw, option, writeCallback), option)
+        return self.check(gw_easy_setopt_write_callback(self.raw, option, writeCallback))
     }
 
     @discardableResult
     func setReadCallback(_ callback: curl_read_callback) -> Bool {
-        return self.check(gw_easy_setopt_read_callback(self.raw, callback), CURLOPT_READFUNCTION)
+        return self.check(gw_easy_setopt_read_callback(self.raw, callback))
     }
 
     func info(long info: CURLINFO) -> Int {
@@ -72,7 +72,7 @@ struct EasyHandle {
 
     /// `false` when curl refused the option; callers fail the transfer rather than run it
     /// half-configured.
-    private func check(_ code: CURLcode, _ option: CURLoption) -> Bool {
+    private func check(_ code: CURLcode) -> Bool {
         code == CURLE_OK
     }
 }

@@ -371,13 +371,14 @@ extension ProxyHandler: UpstreamTransferDelegate {
     /// Rewrites every Set-Cookie line by the route's cookie policy (SPEC §6); malformed ones are
     /// dropped and counted. nil when a cookie is rejected (`overMaxAge: reject`).
     private func applyCookiePolicy(to lines: [(name: String, value: String)], route: CompiledRoute) -> [(name: String, value: String)]? {
+        guard lines.contains(where: Self.isSetCookie) else { return lines }  // the common case: nothing to do
         var result: [(name: String, value: String)] = []
         result.reserveCapacity(lines.count)
         var rewritten = 0
         var dropped = 0
         let now = Int64(Date().timeIntervalSince1970)
         for line in lines {
-            guard line.name.utf8.count == 10, line.name.lowercased() == "set-cookie" else {
+            guard Self.isSetCookie(line) else {
                 result.append(line)
                 continue
             }
@@ -395,6 +396,10 @@ extension ProxyHandler: UpstreamTransferDelegate {
         }
         self.counters.add(cookiesRewritten: rewritten, dropped: dropped, route: route.name)
         return result
+    }
+
+    private static func isSetCookie(_ line: (name: String, value: String)) -> Bool {
+        line.name.utf8.count == 10 && line.name.lowercased() == "set-cookie"
     }
 
     /// RFC 9110 §6.4.1: 1xx, 204 and 304 responses never carry a body.

@@ -31,19 +31,14 @@ public final class GatewayHarness: Sendable {
     }
 
     public static func start(config json: String) async throws -> GatewayHarness {
-        let result = ConfigLoader.parse(data: Array(json.utf8))
-        guard result.isValid, let config = result.config, let table = result.table else {
-            throw GatewayHarnessError.invalidConfig(result.allErrors.map(\.description))
-        }
+        var result = ConfigLoader.parse(data: Array(json.utf8))
         // Relative package.json paths resolve against the working directory, as for a file there.
-        let runtimes: BackendRuntimes
-        switch BackendRuntimes.load(table: table, configDirectory: FileManager.default.currentDirectoryPath) {
-        case .success(let loaded): runtimes = loaded
-        case .failure(let problems): throw GatewayHarnessError.invalidConfig(problems.issues.map(\.description))
+        guard let snapshot = GatewaySnapshot.resolve(&result, configDirectory: FileManager.default.currentDirectoryPath) else {
+            throw GatewayHarnessError.invalidConfig(result.allErrors.map(\.description))
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let engine = CurlEngine()
-        let store = RouteTableStore(GatewaySnapshot(limits: config.limits, routes: table, runtimes: runtimes))
+        let store = RouteTableStore(snapshot)
         let server = GatewayServer(store: store, engine: engine, group: group)
         do {
             let listener = try await server.bind(ListenAddress(host: "127.0.0.1", port: 0))
