@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/mxcl/Version.git", from: "2.2.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // libcurl, found through pkg-config (Debian ships only libcurl.pc).
@@ -54,23 +57,37 @@ let package = Package(
         ),
         // Runtime handler versions (SPEC §5): runtimeHandler values and package.json declarations.
         .target(name: "FunctionRuntime", dependencies: [.product(name: "Version", package: "Version")]),
+        // Structured log lines (logfmt or JSON) for swift-log, written off the caller's thread.
+        .target(name: "GatewayLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // The SPEC §8 metric families, kept in a Prometheus registry through swift-metrics.
+        .target(
+            name: "GatewayMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "GatewayServer",
             dependencies: [
-                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy",
+                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy", "GatewayMetrics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "CorsGatewayCLI",
             dependencies: [
-                "GatewayConfig", "GatewayServer", "CORSPolicy",
+                "GatewayConfig", "GatewayServer", "CORSPolicy", "CurlEngine", "GatewayLogging", "GatewayMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
@@ -94,7 +111,8 @@ let package = Package(
         .target(
             name: "GatewayTestSupport",
             dependencies: [
-                "GatewayServer", "GatewayConfig", "CurlEngine",
+                "GatewayServer", "GatewayConfig", "CurlEngine", "GatewayMetrics",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -103,6 +121,8 @@ let package = Package(
             path: "Tests/GatewayTestSupport"
         ),
         .testTarget(name: "GatewayConfigTests", dependencies: ["GatewayConfig"]),
+        .testTarget(name: "GatewayLoggingTests", dependencies: ["GatewayLogging", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "GatewayMetricsTests", dependencies: ["GatewayMetrics", "GatewayTestSupport"]),
         .testTarget(name: "CORSPolicyTests", dependencies: ["CORSPolicy"]),
         .testTarget(name: "CookiePolicyTests", dependencies: ["CookiePolicy"]),
         .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime"]),

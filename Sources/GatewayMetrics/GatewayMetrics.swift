@@ -1,0 +1,126 @@
+import CoreMetrics
+import Synchronization
+
+/// The SPEC §8 metric families of one gateway instance, as swift-metrics handles over a
+/// Prometheus registry that the instance owns: tests and several gateways in one process never
+/// share series, and nothing depends on `MetricsSystem.bootstrap`, which runs once per process.
+///
+/// The record methods run on the hot path of every request. A call costs one lock of the
+/// family's `Mutex` plus one dictionary lookup to find the cached handle, then one relaxed atomic add
+/// (counters) or the histogram's own lock and a scan of its 14 buckets (upstream duration);
+/// nothing is allocated once the series exists. Reload counters and gauges exist from the start
+/// and need no lookup.
+public final class GatewayMetrics: Sendable {
+    /// The `Content-Type` of ``exposition(openConnections:transfersInFlight:)``.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    private let backend: PrometheusBackend
+    private let requests: HandleCache<RequestSeries, Counter>
+    private let preflights: HandleCache<PreflightSeries, Counter>
+    private let corsRejections: HandleCache<RejectionSeries, Counter>
+    private let upstreamDuration: HandleCache<String, Timer>
+    private let reloads: [ReloadResultLabel: Counter]
+    private let configGeneration: Gauge
+    private let headersStripped: HandleCache<String, Counter>
+    private let cookiesRewritten: HandleCache<String, Counter>
+    private let cookiesDropped: HandleCache<String, Counter>
+    private let openConnections: Gauge
+    private let transfersInFlight: Gauge
+    /// Makes setting the sampled gauges and emitting one step, so concurrent scrapes each report
+    /// the values they were given.
+    private let scrape = Mutex(())
+
+    public init() {
+        let backend = PrometheusBackend()
+        let factory = backend.factory
+        self.backend = backend
+        requests = HandleCache { series in
+            Counter(label: MetricFamily.requests.rawValue, dimensions: series.dimensions, factory: factory)
+        }
+        preflights = HandleCache { series in
+            Counter(label: MetricFamily.preflights.rawValue, dimensions: series.dimensions, factory: factory)
+        }
+        corsRejections = HandleCache { series in
+            Counter(label: MetricFamily.corsRejections.rawValue, dimensions: series.dimensions, factory: factory)
+        }
+        upstreamDuration = HandleCache { route in
+            Timer(label: MetricFamily.upstreamDuration.rawValue, dimensions: [("route", route)], factory: factory)
+        }
+        headersStripped = HandleCache { backend in
+            Counter(label: MetricFamily.headersStripped.rawValue, dimensions: [("backend", backend)], factory: factory)
+        }
+        cookiesRewritten = HandleCache { route in
+            Counter(label: MetricFamily.cookiesRewritten.rawValue, dimensions: [("route", route)], factory: factory)
+        }
+        cookiesDropped = HandleCache { route in
+            Counter(label: MetricFamily.cookiesDropped.rawValue, dimensions: [("route", route)], factory: factory)
+        }
+        // Registering a handle is what makes a series appear, so these exist from the first scrape.
+        reloads = Dictionary(
+            uniqueKeysWithValues: ReloadResultLabel.allCases.map { result in
+                let counter = Counter(
+                    label: MetricFamily.reloads.rawValue, dimensions: [("result", result.rawValue)], factory: factory)
+                return (result, counter)
+            })
+        configGeneration = Gauge(label: MetricFamily.configGeneration.rawValue, factory: factory)
+        openConnections = Gauge(label: MetricFamily.openConnections.rawValue, factory: factory)
+        transfersInFlight = Gauge(label: MetricFamily.transfersInFlight.rawValue, factory: factory)
+    }
+
+    /// `route` is "" for requests that matched no route; methods outside the standard ones count as `OTHER`.
+    public func recordRequest(route: String, method: String, status: Int) {
+        requests[RequestSeries(route: route, method: methodLabel(method), status: status)].increment()
+    }
+
+    public func recordPreflight(route: String, allowed: Bool, mode: CORSDecisionMode) {
+        preflights[PreflightSeries(route: route, allowed: allowed, mode: mode)].increment()
+    }
+
+    /// `reason` is one of the fixed values origin, method, headers, private-network.
+    public func recordCORSRejection(route: String, reason: String, mode: CORSDecisionMode) {
+        corsRejections[RejectionSeries(route: route, reason: reason, mode: mode)].increment()
+    }
+
+    /// Rounds to whole nanoseconds (swift-metrics' `recordSeconds` truncates `seconds * 1e9`, which
+    /// records 1.001 s as 1.000999999 s), counts a negative duration as 0 and ignores NaN, which
+    /// would trap in the conversion to integer nanoseconds.
+    public func recordUpstreamDuration(route: String, seconds: Double) {
+        guard !seconds.isNaN else { return }
+        let nanoseconds = (max(seconds, 0) * 1e9).rounded()
+        upstreamDuration[route].recordNanoseconds(nanoseconds < 0x1p63 ? Int64(nanoseconds) : .max)
+    }
+
+    public func recordReload(result: ReloadResultLabel) {
+        reloads[result]!.increment()
+    }
+
+    public func setConfigGeneration(_ generation: Int) {
+        configGeneration.record(generation)
+    }
+
+    /// A count of 0 (or less) records nothing, so a backend's series appears only once a header
+    /// was stripped, and a negative count cannot reach the Prometheus counter's precondition.
+    public func recordHeadersStripped(backend: String, count: Int) {
+        guard count > 0 else { return }
+        headersStripped[backend].increment(by: count)
+    }
+
+    /// Zero (or negative) counts record nothing, as in ``recordHeadersStripped(backend:count:)``.
+    public func recordCookies(route: String, rewritten: Int, dropped: Int) {
+        if rewritten > 0 {
+            cookiesRewritten[route].increment(by: rewritten)
+        }
+        if dropped > 0 {
+            cookiesDropped[route].increment(by: dropped)
+        }
+    }
+
+    /// Prometheus text exposition format 0.0.4; the two gauges are sampled by the caller at scrape time.
+    public func exposition(openConnections: Int, transfersInFlight: Int) -> String {
+        scrape.withLock { _ in
+            self.openConnections.record(openConnections)
+            self.transfersInFlight.record(transfersInFlight)
+            return backend.exposition()
+        }
+    }
+}
