@@ -108,7 +108,7 @@ public enum ConfigLoader {
 }
 
 extension ConfigLoadResult {
-    init(sourcePath: String?, topLevelErrors: [ConfigIssue]) {
+    public init(sourcePath: String?, topLevelErrors: [ConfigIssue]) {
         self.init(sourcePath: sourcePath, config: nil, table: nil, topLevelErrors: topLevelErrors, routeErrors: [], warnings: [])
     }
 }

@@ -48,6 +48,14 @@ public struct RouteTable: Sendable {
         }
     }
 
+    /// A table assembled from routes compiled earlier (a reload keeps unchanged and stale
+    /// routes as they were compiled).
+    init(routes: [CompiledRoute], backends: [String: CompiledBackend], defaultCORS: CORSPolicy?) {
+        self.routes = routes
+        self.backends = backends
+        self.defaultCORS = defaultCORS
+    }
+
     public func route(named name: String) -> CompiledRoute? {
         routes.first { $0.name == name }
     }
