@@ -2,13 +2,15 @@ import ArgumentParser
 import CurlEngine
 import Foundation
 import GatewayConfig
+import GatewayLogging
+import GatewayMetrics
 import GatewayServer
 import Logging
 import NIOCore
 import NIOPosix
-import UnixSignals
+import ServiceLifecycle
 
-/// `cors-gateway serve`: runs the gateway until SIGINT or SIGTERM.
+/// `cors-gateway serve`: runs the gateway until SIGINT or SIGTERM, then drains.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway (the default command).")
 
@@ -17,45 +19,76 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "curl threads (each owns a libcurl multi handle and its connection pool).")
     var curlThreads: Int = 1
 
+    @Option(name: .long, help: "Log line format on stdout: logfmt or json.")
+    var logFormat: LogFormat = .logfmt
+
+    @Option(name: .long, help: "Lowest level logged: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "One log line per request.")
+    var accessLog = true
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Reload when the config file changes (SIGHUP and POST /reload always work).")
+    var watchConfig = true
+
+    @Option(name: .long, help: "At SIGTERM/SIGINT, how long requests in flight may take to finish (milliseconds).")
+    var drainTimeoutMs: Int = 25_000
+
+    func validate() throws {
+        guard self.curlThreads >= 1 else { throw ValidationError("--curl-threads must be at least 1") }
+        guard self.drainTimeoutMs >= 0 else { throw ValidationError("--drain-timeout-ms must not be negative") }
+    }
+
     func run() async throws {
+        let output = LogLineWriter(fileDescriptor: STDOUT_FILENO)
+        defer {
+            // Every line reaches stdout before the process exits, unless nobody reads it.
+            if output.flush(timeout: .seconds(5)) { output.shutdown() }
+        }
+        GatewayLogging.bootstrap(format: self.logFormat, level: self.logLevel, writer: output)
         let logger = Logger(label: "cors-gateway")
-        // Trap before listening, so an early SIGTERM still shuts down cleanly.
-        let terminationSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        var result = ConfigLoader.load(contentsOf: self.options.config)
-        let directory = ConfigOption.directory(of: self.options.config)
-        guard let snapshot = GatewaySnapshot.resolve(&result, configDirectory: directory), let config = result.config else {
-            FileHandle.standardError.write(Data(CheckReport(result, file: self.options.config).text.utf8))
+
+        let path = self.options.config
+        let directory = ConfigOption.directory(of: path)
+        let initial = ConfigReloader.initialLoad(path: path, configDirectory: directory)
+        guard let snapshot = initial.snapshot, let config = initial.result.config else {
+            FileHandle.standardError.write(Data(CheckReport(initial.result, file: path).text.utf8))
             throw ExitCode(1)
         }
-        for warning in result.warnings { logger.warning("config: \(warning)") }
+        for warning in initial.result.warnings { logger.warning("config: \(warning)") }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let engine = CurlEngine(shards: self.curlThreads)
         let store = RouteTableStore(snapshot)
-        let server = GatewayServer(store: store, engine: engine, group: group)
-
-        var listeners: [Channel] = []
-        for text in config.listen {
-            guard let address = ListenAddress(text) else { continue }  // validated by the loader
-            let channel = try await server.bind(address)
-            listeners.append(channel)
-            // Tests and scripts read this line to learn the port when listening on port 0.
-            let line = "listening on \(Self.describe(channel.localAddress) ?? text)\n"
-            FileHandle.standardOutput.write(Data(line.utf8))  // unbuffered, even into a pipe
-        }
-
-        for await _ in terminationSignals { break }
-        logger.info("shutting down")
-        server.stop()
-        for channel in listeners { try? await channel.close() }
-        engine.shutdown()
+        let metrics = GatewayMetrics()
+        let telemetry = RequestTelemetry(metrics: metrics, accessLog: self.accessLog ? Logger(label: "cors-gateway.access") : nil)
+        let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
+        let reloader = ConfigReloader(
+            path: path, configDirectory: directory, initial: initial, store: store, metrics: metrics,
+            logger: Logger(label: "cors-gateway.reload")
+        )
+        let gateway = GatewayService(
+            listen: config.listen.compactMap(ListenAddress.init),  // validated by the loader
+            admin: config.admin.flatMap(ListenAddress.init),
+            endpoints: AdminEndpoints(server: server, engine: engine, reloader: reloader, store: store),
+            group: group,
+            drainBudget: .milliseconds(Int64(self.drainTimeoutMs)),
+            watchConfig: self.watchConfig,
+            output: output,
+            logger: logger
+        )
+        let services = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: ReloadOnHangup(reloader: reloader)),
+                .init(service: gateway, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await services.run()
         try await group.shutdownGracefully()
     }
-
-    /// "127.0.0.1:8080" or "[::1]:8080".
-    private static func describe(_ address: SocketAddress?) -> String? {
-        guard let address, let ip = address.ipAddress, let port = address.port else { return nil }
-        if case .v6 = address { return "[\(ip)]:\(port)" }
-        return "\(ip):\(port)"
-    }
 }
+
+extension LogFormat: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -102,25 +102,3 @@ public struct ConfigIssues: Error, Sendable {
     public let issues: [ConfigIssue]
     public init(_ issues: [ConfigIssue]) { self.issues = issues }
 }
-
-/// What says a file changed: identity, size, modification time and a hash of the bytes
-/// (so same-second edits and rename-replacements count).
-struct FileFingerprint: Equatable, Sendable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int64
-    var modified: Int64
-    var contentHash: Int
-
-    init?(of path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else { return nil }
-        self.device = UInt64(info.st_dev)
-        self.inode = UInt64(info.st_ino)
-        self.size = Int64(info.st_size)
-        self.modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        var hasher = Hasher()
-        hasher.combine(data)
-        self.contentHash = hasher.finalize()
-    }
-}

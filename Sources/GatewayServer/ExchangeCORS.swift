@@ -19,12 +19,28 @@ struct ExchangeCORS {
     /// `report-only` records decisions but changes nothing on the wire.
     var enforced: Bool { self.policy.config.mode == .enforce }
 
-    /// Preflights the gateway answers itself: every rejected one, and all of them in `answer` mode.
-    func edgeAnswer() -> CORSPolicy.PreflightDecision? {
-        guard self.isPreflight, self.enforced else { return nil }
-        let decision = self.policy.preflight(requestHeaders: self.requestHeaders)
-        if decision.rejection != nil || self.policy.config.preflight == .answer { return decision }
-        return nil
+    /// The preflight's decision, whatever the mode (report-only records it too).
+    func preflightDecision() -> CORSPolicy.PreflightDecision {
+        self.policy.preflight(requestHeaders: self.requestHeaders)
+    }
+
+    /// Whether the gateway answers this preflight itself: every rejected one, and all of them
+    /// in `answer` mode; never in report-only mode.
+    func answersAtEdge(_ decision: CORSPolicy.PreflightDecision) -> Bool {
+        self.enforced && (decision.rejection != nil || self.policy.config.preflight == .answer)
+    }
+
+    /// What the access log and metrics record for this exchange, given its preflight decision
+    /// (nil for an actual request).
+    func outcome(preflight decision: CORSPolicy.PreflightDecision?) -> CORSOutcome {
+        if let decision {
+            return .preflight(rejection: decision.rejection, enforced: self.enforced)
+        }
+        let origins = self.requestHeaders.lazy.filter { $0.name.lowercased() == "origin" }
+        var iterator = origins.makeIterator()
+        guard let first = iterator.next() else { return .actual(.absent, enforced: self.enforced) }
+        let allowed = iterator.next() == nil && self.policy.originAllowed(first.value)
+        return .actual(allowed ? .allowed : .disallowed, enforced: self.enforced)
     }
 
     /// The header lines a response of this exchange leaves with, the backend's or the gateway's own.

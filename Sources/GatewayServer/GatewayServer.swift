@@ -1,26 +1,29 @@
 import CurlEngine
 import GatewayConfig
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The client-facing HTTP/1.1 listener(s): accepts connections, applies the connection limit
-/// and head timeouts, and hands each exchange to a `ProxyHandler`.
+/// and head timeouts, hands each exchange to a `ProxyHandler`, and drains them at shutdown.
 public final class GatewayServer: Sendable {
     private let store: RouteTableStore
     private let engine: CurlEngine
     private let group: EventLoopGroup
     private let limiter: ConnectionLimiter
-    /// Stripped headers and rewritten or dropped cookies, for metrics.
-    public let counters = GatewayCounters()
+    private let listeners = Mutex<[Channel]>([])
+    private let drainStarted = Atomic<Bool>(false)
+    /// Access log and metrics of every request.
+    public let telemetry: RequestTelemetry
 
-    /// Connection-level settings are read once, at start: limits that change later apply to
-    /// requests (through the store) but not to connections already accepted.
-    public init(store: RouteTableStore, engine: CurlEngine, group: EventLoopGroup) {
+    public init(store: RouteTableStore, engine: CurlEngine, group: EventLoopGroup, telemetry: RequestTelemetry) {
         self.store = store
         self.engine = engine
         self.group = group
-        self.limiter = ConnectionLimiter(limit: store.current.limits.maxConnections)
+        self.telemetry = telemetry
+        self.limiter = ConnectionLimiter(store: store)
         self.packageJsonWatch = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             // A stat per watched package.json; the file is read only when it changed.
             store.current.runtimes.refresh()
@@ -29,25 +32,24 @@ public final class GatewayServer: Sendable {
 
     private let packageJsonWatch: RepeatedTask
 
-    /// Stops watching package.json files (the listeners are closed by their channels).
-    public func stop() {
-        self.packageJsonWatch.cancel()
-    }
-
     /// Client connections currently open.
     public var openConnections: Int {
         self.limiter.open.load(ordering: .relaxed)
     }
 
+    /// True from the start of `drain` on (`/readyz` answers 503).
+    public var isDraining: Bool {
+        self.drainStarted.load(ordering: .relaxed)
+    }
+
     /// Binds one listener; returns its channel (whose `localAddress` has the real port).
+    /// Limits are read per connection, so a reload's new limits apply to new connections.
     public func bind(_ address: ListenAddress) async throws -> Channel {
         let store = self.store
         let engine = self.engine
         let limiter = self.limiter
-        let counters = self.counters
-        let limits = store.current.limits
-        let decoderLimits = Self.decoderLimits(for: limits)
-        return try await ServerBootstrap(group: self.group)
+        let telemetry = self.telemetry
+        let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -59,9 +61,11 @@ public final class GatewayServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let limits = store.current.limits
                     let timer = RequestHeadTimer(
                         headerTimeout: .milliseconds(Int64(limits.headerTimeoutMs)),
-                        idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs))
+                        idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs)),
+                        telemetry: telemetry
                     )
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(timer)
@@ -69,13 +73,49 @@ public final class GatewayServer: Sendable {
                         withPipeliningAssistance: true,
                         withErrorHandling: false,
                         withEncoderConfiguration: Self.encoderConfiguration,
-                        withDecoderLimitConfiguration: decoderLimits
+                        withDecoderLimitConfiguration: Self.decoderLimits(for: limits)
                     )
-                    try sync.addHandler(ProxyHandler(store: store, engine: engine, counters: counters, headTimer: timer))
+                    try sync.addHandler(ProxyHandler(store: store, engine: engine, telemetry: telemetry, headTimer: timer))
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
+        self.listeners.withLock { $0.append(channel) }
+        return channel
+    }
+
+    /// Graceful shutdown (SPEC §8): stop accepting, close idle connections, let in-flight
+    /// exchanges finish for up to `budget`, then answer what still waits with 503 `draining`
+    /// and cut off the rest. Returns when every client connection is closed.
+    public func drain(budget: TimeAmount) async {
+        guard !self.drainStarted.exchange(true, ordering: .relaxed) else { return }
+        self.packageJsonWatch.cancel()
+        let listeners = self.listeners.withLock { $0 }
+        for listener in listeners { try? await listener.close() }
+        for channel in self.limiter.openChannels {
+            channel.pipeline.fireUserInboundEventTriggered(DrainEvent.finishCurrentExchange)
+        }
+        if await self.waitForConnections(until: .now() + budget) { return }
+        for channel in self.limiter.openChannels {
+            channel.pipeline.fireUserInboundEventTriggered(DrainEvent.deadlineReached)
+        }
+        // The 503s are small; a client that does not read them in a second loses them.
+        if await self.waitForConnections(until: .now() + .seconds(1)) { return }
+        for channel in self.limiter.openChannels { try? await channel.close() }
+    }
+
+    /// Polls, since connections close on many event loops; true once none is open.
+    private func waitForConnections(until deadline: NIODeadline) async -> Bool {
+        while self.openConnections > 0 {
+            if NIODeadline.now() >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
+    }
+
+    /// Stops background work without draining (tests that tear down their own listeners).
+    public func stop() {
+        self.packageJsonWatch.cancel()
     }
 
     /// The decoder guards memory with generous bounds; the exact SPEC limits (431) are checked

@@ -27,18 +27,22 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private let store: RouteTableStore
     private let engine: CurlEngine
-    private let counters: GatewayCounters
+    private let telemetry: RequestTelemetry
     private let headTimer: RequestHeadTimer
     private var state = State.idle
+    /// The current request's access-log record, from its head until its response ends.
+    private var record: RequestRecord?
+    /// Shutting down: the current exchange finishes, then the connection closes.
+    private var draining = false
     private var context: ChannelHandlerContext?
     /// Client reads are held while the upload buffer is full.
     private var readsHeld = false
     private var readPending = false
 
-    init(store: RouteTableStore, engine: CurlEngine, counters: GatewayCounters, headTimer: RequestHeadTimer) {
+    init(store: RouteTableStore, engine: CurlEngine, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
         self.store = store
         self.engine = engine
-        self.counters = counters
+        self.telemetry = telemetry
         self.headTimer = headTimer
     }
 
@@ -68,9 +72,43 @@ final class ProxyHandler: ChannelDuplexHandler {
         if case .proxying(let exchange) = self.state, !exchange.upstreamFinished {
             exchange.transfer?.cancel()  // client gone: free the easy handle and connection
             exchange.cancelResponseTimer()
+            self.record?.upstreamEnded = .now()
         }
+        self.finishRecord(completed: false)
         self.state = .closed
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let drain = event as? DrainEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        switch drain {
+        case .finishCurrentExchange:
+            self.draining = true
+            switch self.state {
+            case .idle where !self.headTimer.sawPartialHead:
+                self.state = .closed
+                context.close(promise: nil)
+            case .proxying(let exchange):
+                exchange.keepAlive = false  // the response says `Connection: close` when its head is still to come
+            case .idle, .awaitingRequestEnd, .closed:
+                break
+            }
+        case .deadlineReached:
+            if case .proxying(let exchange) = self.state, !exchange.responseHeadSent, !exchange.upstreamFinished {
+                exchange.transfer?.cancel()
+                exchange.upstreamFinished = true
+                exchange.cancelResponseTimer()
+                self.record?.upstreamEnded = .now()
+                self.answerLocally(.error(.draining, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: true, context: context)
+            } else if case .closed = self.state {
+                return
+            } else {
+                self.abort(context: context)
+            }
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -81,7 +119,9 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         let code: GatewayError = parserError == .headerOverflow ? .headersTooLarge : .badRequest
         self.headTimer.headReceived()
-        self.answerLocally(.error(code, requestId: RequestID.generate()), cors: nil, version: .http1_1, requestEnded: true, close: true, context: context)
+        let requestId = RequestID.generate()
+        self.record = RequestRecord(started: .now(), requestId: requestId, method: "-", path: "-")
+        self.answerLocally(.error(code, requestId: requestId), cors: nil, version: .http1_1, requestEnded: true, close: true, context: context)
     }
 
     // MARK: Outbound
@@ -100,13 +140,14 @@ final class ProxyHandler: ChannelDuplexHandler {
         let snapshot = self.store.current
         let limits = snapshot.limits
         let requestId = RequestID.resolve(clientValue: head.headers.first(name: RequestID.headerName))
-        let keepAlive = head.isKeepAlive
+        let keepAlive = head.isKeepAlive && !self.draining
+        let (path, query) = RequestHeadCheck.splitTarget(head.uri)
+        self.record = RequestRecord(started: .now(), requestId: requestId, method: head.method.rawValue, path: path)
 
         if let problem = RequestHeadCheck.malformation(head) {
             self.answerLocally(.error(problem, requestId: requestId), cors: nil, version: head.version, requestEnded: false, close: true, context: context)
             return
         }
-        let (path, query) = RequestHeadCheck.splitTarget(head.uri)
         let host = head.headers.first(name: "host")
         let route = snapshot.routes.match(host: host, path: path, method: head.routingMethod)
         let cors = ExchangeCORS(
@@ -114,6 +155,9 @@ final class ProxyHandler: ChannelDuplexHandler {
             head: head,
             isPreflight: route != nil && head.isCORSPreflight
         )
+        let preflight = cors.flatMap { $0.isPreflight ? $0.preflightDecision() : nil }
+        self.record?.route = route?.name ?? ""
+        self.record?.cors = cors?.outcome(preflight: preflight) ?? .none
         if let problem = RequestHeadCheck.limitViolation(head, limits: limits) {
             self.answerLocally(.error(problem, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: true, context: context)
             return
@@ -122,7 +166,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.answerLocally(.error(.noRoute, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: !keepAlive, context: context)
             return
         }
-        if let decision = cors?.edgeAnswer() {
+        if let cors, let decision = preflight, cors.answersAtEdge(decision) {
             var headers = decision.headers
             headers.append((RequestID.headerName, requestId))
             let answer = LocalAnswer(status: decision.status, headers: headers, body: nil)
@@ -145,7 +189,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             head: head, path: path, query: query, route: route, rules: rules,
             context: forwarding, framing: framing, limits: limits
         )
-        self.counters.add(headersStripped: stripped, backend: route.backend.name)
+        self.telemetry.headersStripped(stripped, backend: route.backend.name)
         let exchange = ProxyExchange(
             route: route,
             headerRules: rules,
@@ -157,6 +201,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             hasRequestBody: framing != .none
         )
         self.state = .proxying(exchange)
+        self.record?.upstreamStarted = .now()
         exchange.transfer = self.engine.startTransfer(request, on: context.eventLoop, delegate: self)
         if framing != .none, RequestHeadCheck.expectsContinue(head) {
             // The client waits for this before sending its body (curl: up to 1 s). The body
@@ -175,6 +220,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func receivedBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         guard case .proxying(let exchange) = self.state else { return }  // answered already: discard
         exchange.requestBodyBytes += buffer.readableBytes
+        self.record?.requestBodyBytes = exchange.requestBodyBytes
         if exchange.requestBodyBytes > exchange.maxRequestBodyBytes {
             self.requestBodyTooLarge(exchange, context: context)
             return
@@ -196,7 +242,7 @@ final class ProxyHandler: ChannelDuplexHandler {
                 if exchange.hasRequestBody { self.startResponseTimer(exchange, context: context) }
             }
         case .awaitingRequestEnd:
-            self.exchangeDone(close: false, context: context)
+            self.exchangeDone(close: self.draining, context: context)
         case .idle, .closed:
             break
         }
@@ -204,6 +250,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private func requestBodyTooLarge(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
         exchange.transfer?.cancel()
+        self.record?.upstreamEnded = .now()
         exchange.upstreamFinished = true
         exchange.cancelResponseTimer()
         self.releaseHeldReads(context: context)  // keep draining so the 413 can be read
@@ -230,6 +277,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         else { return }
         exchange.transfer?.cancel()
         exchange.upstreamFinished = true
+        self.record?.upstreamEnded = .now()
         self.answerLocally(.error(.upstreamTimeout, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
     }
 
@@ -262,6 +310,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     ) {
         var answer = answer
         if let cors { answer.headers = cors.apply(to: answer.headers) }
+        self.record?.status = answer.status
+        self.record?.responseBodyBytes += answer.body?.readableBytes ?? 0
         context.write(self.wrapOutboundOut(.head(answer.head(version: version, close: close))), promise: nil)
         if let body = answer.body {
             context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
@@ -275,6 +325,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// Writes the end of the current response. The state moves on *before* the write:
     /// `HTTPServerPipelineHandler` may deliver the next pipelined request from inside it.
     private func writeResponseEnd(requestEnded: Bool, close: Bool, context: ChannelHandlerContext) {
+        self.finishRecord(completed: true)  // before the write, which may deliver the next request
+        let close = close || (self.draining && requestEnded)
         if close {
             self.state = .closed
             context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
@@ -295,9 +347,21 @@ final class ProxyHandler: ChannelDuplexHandler {
         if case .proxying(let exchange) = self.state, !exchange.upstreamFinished {
             exchange.transfer?.cancel()
             exchange.cancelResponseTimer()
+            self.record?.upstreamEnded = .now()
         }
+        self.finishRecord(completed: false)
         self.state = .closed
         context.close(promise: nil)
+    }
+
+    /// Logs and counts the current request. One that ended before any response head went out
+    /// is recorded as 499, the status nginx uses for a request the client gave up on.
+    private func finishRecord(completed: Bool) {
+        guard var record = self.record else { return }
+        self.record = nil
+        record.completed = completed
+        if record.status == 0 { record.status = 499 }
+        self.telemetry.record(record)
     }
 
     private func releaseHeldReads(context: ChannelHandlerContext) {
@@ -328,26 +392,31 @@ extension ProxyHandler: UpstreamTransferDelegate {
                     // A cookie the route's policy rejects: nothing of this response goes out.
                     transfer.cancel()
                     exchange.upstreamFinished = true
+                    self.record?.upstreamEnded = .now()
                     self.releaseHeldReads(context: context)
                     self.answerLocally(.error(.cookieRejected, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
                     return
                 }
                 exchange.responseHeadSent = true
+                self.record?.status = Int(responseHead.status.code)
                 context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
             case .body(let buffer):
                 let count = buffer.readableBytes
+                self.record?.responseBodyBytes += count
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.whenComplete { _ in transfer.responseBytesWritten(count) }
                 context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: written)
             case .end:
                 exchange.upstreamFinished = true
                 exchange.responseEnded = true
+                self.record?.upstreamEnded = .now()
                 self.releaseHeldReads(context: context)  // drain any unsent request body
                 self.writeResponseEnd(requestEnded: exchange.requestEnded, close: !exchange.keepAlive, context: context)
                 return
             case .failed(let failure):
                 exchange.upstreamFinished = true
                 exchange.cancelResponseTimer()
+                self.record?.upstreamEnded = .now()
                 self.releaseHeldReads(context: context)
                 if exchange.responseHeadSent {
                     context.flush()
@@ -394,7 +463,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
                 return nil
             }
         }
-        self.counters.add(cookiesRewritten: rewritten, dropped: dropped, route: route.name)
+        self.telemetry.cookies(rewritten: rewritten, dropped: dropped, route: route.name)
         return result
     }
 

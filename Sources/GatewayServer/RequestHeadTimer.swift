@@ -20,13 +20,17 @@ final class RequestHeadTimer: ChannelDuplexHandler {
 
     private let headerTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    /// A 408 is a request too: it gets its access-log line and is counted.
+    private let telemetry: RequestTelemetry
     private var state = State.waitingForHead(sawBytes: false)
+    private var headStarted = NIODeadline.now()
     private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
-    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, telemetry: RequestTelemetry) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.telemetry = telemetry
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -52,9 +56,16 @@ final class RequestHeadTimer: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .waitingForHead(sawBytes: false) = self.state {
             self.state = .waitingForHead(sawBytes: true)
+            self.headStarted = .now()
             self.arm(self.headerTimeout)  // the idle wait is over; the head clock starts now
         }
         context.fireChannelRead(data)
+    }
+
+    /// Part of a request head has arrived: a draining connection waits for the rest.
+    var sawPartialHead: Bool {
+        if case .waitingForHead(sawBytes: true) = self.state { return true }
+        return false
     }
 
     /// The proxy handler got a complete head.
@@ -81,7 +92,13 @@ final class RequestHeadTimer: ChannelDuplexHandler {
         guard let context = self.context, case .waitingForHead(let sawBytes) = self.state else { return }
         if sawBytes {
             // Below the HTTP encoder: the response goes out as bytes.
-            let response = LocalAnswer.error(.headerTimeout, requestId: RequestID.generate()).serialized()
+            let requestId = RequestID.generate()
+            let answer = LocalAnswer.error(.headerTimeout, requestId: requestId)
+            var record = RequestRecord(started: self.headStarted, requestId: requestId, method: "-", path: "-")
+            record.status = answer.status
+            record.responseBodyBytes = answer.body?.readableBytes ?? 0
+            self.telemetry.record(record)
+            let response = answer.serialized()
             context.writeAndFlush(self.wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }

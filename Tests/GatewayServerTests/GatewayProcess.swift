@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 
 /// The built `cors-gateway` executable, run as a child process the way users run it.
@@ -36,40 +37,102 @@ enum GatewayExecutable {
     }
 }
 
+/// Everything a child writes to one pipe, read on a thread of its own until end of file.
+final class PipeCollector: Sendable {
+    private let text = NIOLockedValueBox("")
+    private let finished = NIOLockedValueBox(false)
+
+    init(_ pipe: Pipe) {
+        let reader = pipe.fileHandleForReading
+        Thread.detachNewThread { [text, finished] in
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                text.withLockedValue { $0 += String(decoding: data, as: UTF8.self) }
+            }
+            finished.withLockedValue { $0 = true }
+        }
+    }
+
+    var contents: String { self.text.withLockedValue { $0 } }
+    var lines: [String] { self.contents.split(separator: "\n").map(String.init) }
+    /// The writer closed its end (the process exited) and everything was read.
+    var isFinished: Bool { self.finished.withLockedValue { $0 } }
+
+    /// Polls until `predicate` holds for the text so far; false after `timeout`.
+    func wait(timeout: Duration = .seconds(20), until predicate: (String) -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if predicate(self.contents) { return true }
+            usleep(5_000)
+        }
+        return predicate(self.contents)
+    }
+}
+
 /// A `cors-gateway serve` child process, stopped with SIGTERM.
 final class GatewayProcess {
     let process: Process
     let port: Int
+    /// Set when the config has an `admin` listener.
+    let adminPort: Int?
+    let stdout: PipeCollector
+    let stderr: PipeCollector
 
-    init(configPath: String) throws {
+    init(configPath: String, arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = try GatewayExecutable.url
-        process.arguments = ["serve", "--config", configPath]
+        process.arguments = ["serve", "--config", configPath] + arguments
         let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardError = err
         try process.run()
         self.process = process
-        // The first line says where it listens: "listening on 127.0.0.1:PORT".
-        let reader = out.fileHandleForReading
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !text.contains("\n"), ContinuousClock.now < deadline, process.isRunning {
-            text += String(decoding: reader.availableData, as: UTF8.self)
+        self.stdout = PipeCollector(out)
+        self.stderr = PipeCollector(err)
+        // "listening on 127.0.0.1:PORT", then "admin listening on …" when there is an admin
+        // listener; the first log line follows both.
+        let expectsAdmin = Self.configHasAdmin(configPath)
+        let ready = self.stdout.wait { text in
+            !process.isRunning
+                || (text.split(separator: "\n").contains { $0.hasPrefix("listening on ") } && (!expectsAdmin || text.contains("admin listening on ")))
         }
-        guard let line = text.split(separator: "\n").first, let colon = line.lastIndex(of: ":"),
-            let port = Int(line[line.index(after: colon)...])
-        else {
+        let lines = self.stdout.lines
+        guard ready, let port = lines.lazy.compactMap({ Self.port(in: $0, prefix: "listening on ") }).first else {
             process.terminate()
-            throw GatewayProcessError.noListeningLine(text)
+            throw GatewayProcessError.noListeningLine(self.stdout.contents + self.stderr.contents)
         }
         self.port = port
+        self.adminPort = lines.lazy.compactMap { Self.port(in: $0, prefix: "admin listening on ") }.first
+    }
+
+    private static func port(in line: String, prefix: String) -> Int? {
+        guard line.hasPrefix(prefix), let colon = line.lastIndex(of: ":") else { return nil }
+        return Int(line[line.index(after: colon)...])
+    }
+
+    /// `admin` defaults to a listener; only `"admin": null` turns it off.
+    private static func configHasAdmin(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return true }
+        return !(object["admin"] is NSNull)
+    }
+
+    func signal(_ number: Int32) {
+        kill(self.process.processIdentifier, number)
     }
 
     /// SIGTERM, then the exit status (SIGKILL and -1 if it does not exit within 10 s).
     func stop() -> Int32 {
         self.process.terminate()
-        guard waitForExit(self.process, timeout: .seconds(10)) else {
+        return self.waitForExitStatus(timeout: .seconds(10))
+    }
+
+    /// The exit status once the process has ended (SIGKILL and -1 after `timeout`).
+    func waitForExitStatus(timeout: Duration) -> Int32 {
+        guard waitForExit(self.process, timeout: timeout) else {
             kill(self.process.processIdentifier, SIGKILL)
             return -1
         }

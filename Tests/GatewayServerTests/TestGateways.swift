@@ -12,6 +12,7 @@ enum TestConfig {
         """
         {
           "listen": ["127.0.0.1:0"],
+          "admin": "127.0.0.1:0",
           "limits": { \(limits) },
           "backends": { "b": { "url": "\(backendURL)" \(backend.isEmpty ? "" : ", " + backend) } },
           "routes": [

@@ -1,7 +1,9 @@
 import CurlEngine
 import Foundation
 import GatewayConfig
+import GatewayMetrics
 import GatewayServer
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -13,19 +15,23 @@ public final class GatewayHarness: Sendable {
     public let engine: CurlEngine
     public let server: GatewayServer
     public let store: RouteTableStore
+    /// Every access-log entry, in the order requests finished.
+    public let accessLog: CapturedLog
+    public var metrics: GatewayMetrics { self.server.telemetry.metrics }
     /// The function backends' runtime handler versions in force.
     public var runtimes: BackendRuntimes { self.store.current.runtimes }
     private let group: MultiThreadedEventLoopGroup
     private let listener: Channel
 
     private init(
-        port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore,
+        port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore, accessLog: CapturedLog,
         group: MultiThreadedEventLoopGroup, listener: Channel
     ) {
         self.port = port
         self.engine = engine
         self.server = server
         self.store = store
+        self.accessLog = accessLog
         self.group = group
         self.listener = listener
     }
@@ -39,11 +45,14 @@ public final class GatewayHarness: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let engine = CurlEngine()
         let store = RouteTableStore(snapshot)
-        let server = GatewayServer(store: store, engine: engine, group: group)
+        let accessLog = CapturedLog()
+        let telemetry = RequestTelemetry(metrics: GatewayMetrics(), accessLog: Logger(label: "access", factory: accessLog.handler))
+        let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
         do {
             let listener = try await server.bind(ListenAddress(host: "127.0.0.1", port: 0))
             return GatewayHarness(
-                port: listener.localAddress!.port!, engine: engine, server: server, store: store, group: group, listener: listener
+                port: listener.localAddress!.port!, engine: engine, server: server, store: store, accessLog: accessLog,
+                group: group, listener: listener
             )
         } catch {
             server.stop()
@@ -58,6 +67,12 @@ public final class GatewayHarness: Sendable {
         try await self.listener.close()
         self.engine.shutdown()
         try await self.group.shutdownGracefully()
+    }
+
+    /// The current metrics, parsed from their Prometheus text.
+    public func scrape() throws -> Exposition {
+        try Exposition(parsing: self.metrics.exposition(
+            openConnections: self.server.openConnections, transfersInFlight: self.engine.transfersInFlight))
     }
 
     /// Polls `condition` every 10 ms until it holds or `timeout` passes.

@@ -1,0 +1,74 @@
+import GatewayMetrics
+import Logging
+import NIOCore
+
+/// Where finished requests go: one access-log line each (SPEC §8), and the request metrics.
+public final class RequestTelemetry: Sendable {
+    public let metrics: GatewayMetrics
+    /// nil when access logging is off.
+    private let accessLog: Logger?
+
+    public init(metrics: GatewayMetrics, accessLog: Logger?) {
+        self.metrics = metrics
+        self.accessLog = accessLog
+    }
+
+    func record(_ record: RequestRecord) {
+        let now = NIODeadline.now()
+        self.metrics.recordRequest(route: record.route, method: record.method, status: record.status)
+        var upstream: TimeAmount?
+        if let started = record.upstreamStarted {
+            upstream = (record.upstreamEnded ?? now) - started
+            self.metrics.recordUpstreamDuration(route: record.route, seconds: Self.seconds(upstream!))
+        }
+        var corsFields: Logger.Metadata = [:]
+        switch record.cors {
+        case .none:
+            corsFields["cors"] = "none"
+        case .preflight(let rejection, let enforced):
+            let mode: CORSDecisionMode = enforced ? .enforce : .reportOnly
+            self.metrics.recordPreflight(route: record.route, allowed: rejection == nil, mode: mode)
+            if let rejection {
+                self.metrics.recordCORSRejection(route: record.route, reason: rejection.rawValue, mode: mode)
+                corsFields["cors_reason"] = "\(rejection.rawValue)"
+            }
+            corsFields["cors"] = rejection == nil ? "preflight-allowed" : "preflight-rejected"
+            corsFields["cors_mode"] = "\(mode.rawValue)"
+        case .actual(let origin, let enforced):
+            corsFields["cors"] = "origin-\(origin.rawValue)"
+            corsFields["cors_mode"] = enforced ? "enforce" : "report-only"
+        }
+        guard let accessLog else { return }
+        var metadata: Logger.Metadata = [
+            "request_id": "\(record.requestId)",
+            "route": "\(record.route)",
+            "method": "\(record.method)",
+            "path": "\(record.path)",
+            "status": .stringConvertible(record.status),
+            "bytes_in": .stringConvertible(record.requestBodyBytes),
+            "bytes_out": .stringConvertible(record.responseBodyBytes),
+            "total_ms": .stringConvertible(Self.milliseconds(now - record.started)),
+            "completed": .stringConvertible(record.completed),
+        ]
+        if let upstream { metadata["upstream_ms"] = .stringConvertible(Self.milliseconds(upstream)) }
+        metadata.merge(corsFields) { _, new in new }
+        accessLog.info("request", metadata: metadata)
+    }
+
+    func headersStripped(_ count: Int, backend: String) {
+        self.metrics.recordHeadersStripped(backend: backend, count: count)
+    }
+
+    func cookies(rewritten: Int, dropped: Int, route: String) {
+        self.metrics.recordCookies(route: route, rewritten: rewritten, dropped: dropped)
+    }
+
+    private static func seconds(_ amount: TimeAmount) -> Double {
+        Double(amount.nanoseconds) / 1e9
+    }
+
+    /// Milliseconds to the microsecond: enough for an access log, short to read.
+    private static func milliseconds(_ amount: TimeAmount) -> Double {
+        (Double(amount.nanoseconds) / 1e3).rounded() / 1e3
+    }
+}
