@@ -65,6 +65,25 @@ import Testing
         }
     }
 
+    /// A file that is gone for a while (deleted, or between a delete and a re-create) changes
+    /// nothing; the watch applies it once it is back.
+    @Test func missingFileIsRejectedAndNothingChanges() async throws {
+        try await TestBackend.withStarted { backend in
+            let config = ReloadConfig.pair(backend: backend.baseURL)
+            let gateway = try ReloadingGateway.start(config)
+            try FileManager.default.removeItem(at: gateway.file)
+            let (status, report) = try gateway.reloadThroughAdmin()
+            #expect(status == 422)
+            #expect(report["hash"] as? String == "")
+            #expect((report["errors"] as? [String])?.first?.contains("cannot read \(gateway.file.path)") == true)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try gateway.version(of: "alpha") == "alpha-1")
+            try Data(config.with("alpha", version: "alpha-2").text.utf8).write(to: gateway.file)
+            #expect(try gateway.waitForVersion("alpha-2", of: "alpha") != nil)
+            #expect(gateway.stop() == 0)
+        }
+    }
+
     @Test func removedRouteIs404AndNewInvalidRouteIsAbsent() async throws {
         try await TestBackend.withStarted { backend in
             let config = ReloadConfig.pair(backend: backend.baseURL)
