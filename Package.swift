@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/google/swift-benchmark.git", from: "0.1.2"),
     ],
     targets: [
         // libcurl, found through pkg-config (Debian ships only libcurl.pc).
@@ -106,6 +107,15 @@ let package = Package(
                 "FunctionDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Micro-benchmarks of the per-request pure work (CORS decision, header rewriting); not tests.
+        .executableTarget(
+            name: "MicroBenchmarks",
+            dependencies: [
+                "CORSPolicy", "CookiePolicy", "GatewayConfig", "GatewayPolicy",
+                .product(name: "Benchmark", package: "swift-benchmark"),
+            ],
+            path: "Benchmarks/MicroBenchmarks"
         ),
         // Loopback test backends and a raw-socket HTTP client shared by the test targets.
         .target(
