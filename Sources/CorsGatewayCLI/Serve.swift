@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "curl threads (each owns a libcurl multi handle and its connection pool).")
     var curlThreads: Int = 1
 
+    @Option(name: .long, help: "Event loop threads for client connections (default: the CPUs this process may use).")
+    var eventLoops: Int?
+
     @Option(name: .long, help: "Log line format on stdout: logfmt or json.")
     var logFormat: LogFormat = .logfmt
 
@@ -36,6 +39,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard self.curlThreads >= 1 else { throw ValidationError("--curl-threads must be at least 1") }
+        guard (self.eventLoops ?? 1) >= 1 else { throw ValidationError("--event-loops must be at least 1") }
         guard self.drainTimeoutMs >= 0 else { throw ValidationError("--drain-timeout-ms must not be negative") }
     }
 
@@ -57,7 +61,7 @@ struct Serve: AsyncParsableCommand {
         }
         for warning in initial.result.warnings { logger.warning("config: \(warning)") }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.eventLoops ?? CPUAffinity.usableCores)
         let engine = CurlEngine(shards: self.curlThreads)
         let store = RouteTableStore(snapshot)
         let metrics = GatewayMetrics()

@@ -28,9 +28,8 @@ struct ResponseHeadParser {
         while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") {
             end -= 1
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
         guard let status = self.status else {
-            return self.parseStatusLine(text)
+            return self.parseStatusLine(String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self))
         }
         if end == 0 {
             if status < 200 {  // interim response (100 Continue, 103 Early Hints): wait for the real one
@@ -40,14 +39,23 @@ struct ResponseHeadParser {
             self.finished = true
             return .complete(UpstreamResponseHead(status: status, reason: self.reason, headers: self.headers))
         }
-        if let first = text.utf8.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+        // Bytes, not String operations: this runs for every header line of every response.
+        if line[0] == UInt8(ascii: " ") || line[0] == UInt8(ascii: "\t") {
             return .malformed("obsolete header line folding")
         }
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
+        guard let colon = line[0..<end].firstIndex(of: UInt8(ascii: ":")), colon != 0 else {
             return .malformed("header line without a name")
         }
-        let name = String(text[..<colon])
-        let value = text[text.index(after: colon)...].trimmingSpacesAndTabs()
+        var valueStart = colon + 1
+        var valueEnd = end
+        while valueStart < valueEnd, line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t") {
+            valueStart += 1
+        }
+        while valueEnd > valueStart, line[valueEnd - 1] == UInt8(ascii: " ") || line[valueEnd - 1] == UInt8(ascii: "\t") {
+            valueEnd -= 1
+        }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<colon]), as: UTF8.self)
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self)
         self.headers.append((name, value))
         return .needMore
     }
@@ -69,15 +77,5 @@ struct ResponseHeadParser {
         self.status = nil
         self.reason = ""
         self.headers.removeAll(keepingCapacity: true)
-    }
-}
-
-extension Substring {
-    func trimmingSpacesAndTabs() -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = self.firstIndex(where: { !isBlank($0) }),
-            let last = self.lastIndex(where: { !isBlank($0) })
-        else { return "" }
-        return String(self[start...last])
     }
 }
