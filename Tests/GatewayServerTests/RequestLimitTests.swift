@@ -100,6 +100,23 @@ struct RequestLimitTests {
         }
     }
 
+    /// The head clock of a keep-alive connection's next request runs from its first byte, even
+    /// when that deadline falls before the idle one already waiting.
+    @Test func partialSecondHeadTimesOutBeforeTheIdleDeadline() async throws {
+        try await withGateway(limits: #""idleTimeoutMs": 5000, "headerTimeoutMs": 300"#) { gateway, _ in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.sendRequest(path: "/fn/echo")
+            #expect(try client.readResponse().status == 200)
+            try await Task.sleep(for: .milliseconds(400))  // past the first head's deadline
+            let started = ContinuousClock.now
+            try client.send("GET /fn/echo HTTP/1.1\r\nHost: x\r\n")
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 408)
+            #expect(ContinuousClock.now - started < .seconds(1))
+        }
+    }
+
     @Test func connectionsBeyondMaxConnectionsAreClosedAtOnce() async throws {
         try await withGateway(limits: #""maxConnections": 2"#) { gateway, _ in
             let first = try RawHTTPClient.connect(port: gateway.port)
