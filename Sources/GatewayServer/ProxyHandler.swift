@@ -278,6 +278,9 @@ final class ProxyHandler: ChannelDuplexHandler {
         exchange.transfer?.cancel()
         exchange.upstreamFinished = true
         self.record?.upstreamEnded = .now()
+        self.telemetry.upstreamFault(
+            code: GatewayError.upstreamTimeout.code, detail: "no response head within \(exchange.route.backend.responseTimeoutMs) ms",
+            route: exchange.route.name, backend: exchange.route.backend.name, requestId: exchange.requestId)
         self.answerLocally(.error(.upstreamTimeout, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
     }
 
@@ -418,15 +421,19 @@ extension ProxyHandler: UpstreamTransferDelegate {
                 exchange.cancelResponseTimer()
                 self.record?.upstreamEnded = .now()
                 self.releaseHeldReads(context: context)
+                let code: GatewayError
+                let detail: String
+                switch failure {
+                case .unavailable(let message): (code, detail) = (.upstreamUnavailable, message)
+                case .invalidResponse(let message): (code, detail) = (.upstreamInvalidResponse, message)
+                }
+                self.telemetry.upstreamFault(
+                    code: exchange.responseHeadSent ? "aborted" : code.code, detail: detail,
+                    route: exchange.route.name, backend: exchange.route.backend.name, requestId: exchange.requestId)
                 if exchange.responseHeadSent {
                     context.flush()
                     self.abort(context: context)
                 } else {
-                    let code: GatewayError
-                    switch failure {
-                    case .unavailable: code = .upstreamUnavailable
-                    case .invalidResponse: code = .upstreamInvalidResponse
-                    }
                     self.answerLocally(.error(code, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
                 }
                 return

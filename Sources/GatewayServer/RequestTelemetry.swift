@@ -7,10 +7,21 @@ public final class RequestTelemetry: Sendable {
     public let metrics: GatewayMetrics
     /// nil when access logging is off.
     private let accessLog: Logger?
+    /// Backend faults, one warning line each, whether or not the access log is on.
+    private let faults: Logger
 
-    public init(metrics: GatewayMetrics, accessLog: Logger?) {
+    public init(metrics: GatewayMetrics, accessLog: Logger?, faults: Logger = Logger(label: "cors-gateway.upstream")) {
         self.metrics = metrics
         self.accessLog = accessLog
+        self.faults = faults
+    }
+
+    /// A backend failed an exchange: `code` is the SPEC §7 error (or `aborted` when the response
+    /// was already under way), `detail` what libcurl said.
+    func upstreamFault(code: String, detail: String, route: String, backend: String, requestId: String) {
+        self.faults.warning("upstream fault", metadata: [
+            "error": "\(code)", "detail": "\(detail)", "route": "\(route)", "backend": "\(backend)", "request_id": "\(requestId)",
+        ])
     }
 
     func record(_ record: RequestRecord) {

@@ -87,6 +87,24 @@ import Testing
         }
     }
 
+    /// A backend fault gets a warning line of its own, with what libcurl said.
+    @Test func backendFaultsAreLoggedAsWarnings() async throws {
+        let port = try await closedLoopbackPort()
+        try await withGateway(frontOf: "http://127.0.0.1:\(port)") { gateway in
+            let response = try RawHTTPClient.request(port: gateway.port, path: "/fn/x")
+            #expect(response.status == 502)
+            #expect(await gateway.eventually { gateway.faultLog.entries.count == 1 })
+            let fault = try #require(gateway.faultLog.entries.first)
+            #expect(fault.level == .warning)
+            #expect(fault.message == "upstream fault")
+            #expect(fault["error"] == "upstream_unavailable")
+            #expect(fault["backend"] == "b")
+            #expect(fault["route"] == "fn")
+            #expect(fault["request_id"] == response.header("x-request-id"))
+            #expect(fault["detail"]?.isEmpty == false)
+        }
+    }
+
     /// The real executable writes JSON lines to stdout, one per request.
     @Test func executableWritesJSONLines() async throws {
         try await TestBackend.withStarted { backend in

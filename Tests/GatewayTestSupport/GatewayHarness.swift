@@ -17,6 +17,8 @@ public final class GatewayHarness: Sendable {
     public let store: RouteTableStore
     /// Every access-log entry, in the order requests finished.
     public let accessLog: CapturedLog
+    /// Every backend fault line.
+    public let faultLog: CapturedLog
     public var metrics: GatewayMetrics { self.server.telemetry.metrics }
     /// The function backends' runtime handler versions in force.
     public var runtimes: BackendRuntimes { self.store.current.runtimes }
@@ -25,8 +27,9 @@ public final class GatewayHarness: Sendable {
 
     private init(
         port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore, accessLog: CapturedLog,
-        group: MultiThreadedEventLoopGroup, listener: Channel
+        faultLog: CapturedLog, group: MultiThreadedEventLoopGroup, listener: Channel
     ) {
+        self.faultLog = faultLog
         self.port = port
         self.engine = engine
         self.server = server
@@ -46,13 +49,18 @@ public final class GatewayHarness: Sendable {
         let engine = CurlEngine()
         let store = RouteTableStore(snapshot)
         let accessLog = CapturedLog()
-        let telemetry = RequestTelemetry(metrics: GatewayMetrics(), accessLog: Logger(label: "access", factory: accessLog.handler))
+        let faultLog = CapturedLog()
+        let telemetry = RequestTelemetry(
+            metrics: GatewayMetrics(),
+            accessLog: Logger(label: "access", factory: accessLog.handler),
+            faults: Logger(label: "upstream", factory: faultLog.handler)
+        )
         let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
         do {
             let listener = try await server.bind(ListenAddress(host: "127.0.0.1", port: 0))
             return GatewayHarness(
                 port: listener.localAddress!.port!, engine: engine, server: server, store: store, accessLog: accessLog,
-                group: group, listener: listener
+                faultLog: faultLog, group: group, listener: listener
             )
         } catch {
             server.stop()
