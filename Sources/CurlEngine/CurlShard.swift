@@ -7,7 +7,7 @@ import Synchronization
 /// One libcurl multi handle and the one thread that owns it.
 ///
 /// The thread loops: apply queued commands, `curl_multi_perform`, collect finished transfers,
-/// deliver each transfer's events to its event loop in one task, then sleep in
+/// deliver the pass's events to each event loop in one task, then sleep in
 /// `curl_multi_poll` until socket activity, a curl timer or `curl_multi_wakeup` (the only curl
 /// call made from other threads). Every other curl call happens here, so nothing needs a lock
 /// around curl and TLS teardown never races another thread.
@@ -259,8 +259,19 @@ final class CurlShard: @unchecked Sendable {
         if needed { self.pendingDelivery.append(transfer) }
     }
 
+    /// One task per event loop per pass: each `execute` wakes its loop (an eventfd write), and
+    /// under load one pass has news for many transfers.
     private func deliverPendingEvents() {
-        for transfer in self.pendingDelivery { transfer.curlDeliver() }
+        guard !self.pendingDelivery.isEmpty else { return }
+        if self.pendingDelivery.count == 1 {
+            CurlTransfer.curlDeliver(self.pendingDelivery, on: self.pendingDelivery[0].eventLoop)
+        } else {
+            var byLoop: [ObjectIdentifier: [CurlTransfer]] = [:]
+            for transfer in self.pendingDelivery {
+                byLoop[ObjectIdentifier(transfer.eventLoop), default: []].append(transfer)
+            }
+            for transfers in byLoop.values { CurlTransfer.curlDeliver(transfers, on: transfers[0].eventLoop) }
+        }
         self.pendingDelivery.removeAll(keepingCapacity: true)
     }
 

@@ -114,20 +114,26 @@ public final class CurlTransfer: @unchecked Sendable {
         }
     }
 
-    /// Sends everything queued so far to the delegate in one event-loop task.
-    func curlDeliver() {
-        self.eventLoop.execute {
-            let events = self.shared.withLock { shared -> [UpstreamEvent] in
-                shared.deliveryScheduled = false
-                defer { shared.outbox.removeAll(keepingCapacity: true) }
-                return shared.outbox
-            }
-            guard let delegate = self.delegate.value.object else {
-                self.discard(events)
-                return
-            }
-            if !events.isEmpty { delegate.upstreamTransfer(self, received: events) }
+    /// Sends everything queued so far for `transfers` (all on `eventLoop`) in one event-loop
+    /// task: one wakeup of the loop per curl pass, however many transfers had news.
+    static func curlDeliver(_ transfers: [CurlTransfer], on eventLoop: any EventLoop) {
+        eventLoop.execute {
+            for transfer in transfers { transfer.deliverQueuedEvents() }
         }
+    }
+
+    /// On the event loop: hands the queued events to the delegate.
+    private func deliverQueuedEvents() {
+        let events = self.shared.withLock { shared -> [UpstreamEvent] in
+            shared.deliveryScheduled = false
+            defer { shared.outbox.removeAll(keepingCapacity: true) }
+            return shared.outbox
+        }
+        guard let delegate = self.delegate.value.object else {
+            self.discard(events)
+            return
+        }
+        if !events.isEmpty { delegate.upstreamTransfer(self, received: events) }
     }
 
     func curlOfferResponseBytes(_ count: Int) -> Bool {
