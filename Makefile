@@ -1,10 +1,18 @@
 # cors-gateway: `make run` starts the demo functions and the gateway on ./gateway.json;
-# `make test` runs every test. Both install what they need from Debian first.
+# `make test` runs every test; `make bench` measures the gateway against nginx and HAProxy
+# (Docs/benchmarks.md). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
 DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium
 
-.PHONY: deps build release run test check clean
+# `make bench` builds its own release binary in .build-bench, apart from `.build`, so it never
+# waits for (or disturbs) a debug build in progress. BENCH_ARGS go to Benchmarks/bench.py, e.g.
+# make bench BENCH_ARGS="--duration 10 --rounds 5 --output /tmp/bench.md"
+BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config python3 util-linux nginx haproxy wrk
+BENCH_SCRATCH := .build-bench
+BENCH_ARGS ?=
+
+.PHONY: deps build release run test check clean bench
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,6 +36,11 @@ check: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
+
+bench:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
+	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH) --product cors-gateway
+	python3 Benchmarks/bench.py --gateway-bin $(BENCH_SCRATCH)/release/cors-gateway $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

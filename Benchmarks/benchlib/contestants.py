@@ -1,0 +1,124 @@
+"""The backend and the three contestants: render their configs, validate, start, stop."""
+
+import os
+import re
+import subprocess
+
+from .procs import BenchError, free_port, process_tree, start, stop, wait_for_port
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "config")
+
+BIG_BYTES = 1024 * 1024
+
+
+def render(template, out_path, **values):
+    """Copy config/<template> to out_path with every {{NAME}} replaced; all must be given."""
+    with open(os.path.join(CONFIG_DIR, template)) as f:
+        text = f.read()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", str(value))
+    left = sorted(set(re.findall(r"\{\{([A-Z_]+)\}\}", text)))
+    if left:
+        raise BenchError(f"{template}: no value for {', '.join(left)}")
+    with open(out_path, "w") as f:
+        f.write(text)
+    return out_path
+
+
+def validate(name, argv):
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        raise BenchError(f"{name}: config check `{' '.join(argv)}` failed:\n{result.stdout}")
+
+
+class Server:
+    """One started server: `pids` (whole process tree) are what CPU and RSS are measured on."""
+
+    name = "?"
+
+    def __init__(self, workdir, cpu):
+        self.dir = os.path.join(workdir, self.key)
+        os.makedirs(self.dir, exist_ok=True)
+        self.cpu, self.port, self.proc, self.pids = cpu, free_port(), None, []
+        self.log = os.path.join(self.dir, "output.log")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def launch(self, argv, ready_line=None):
+        self.proc = start(self.name, argv, self.log, cpu=self.cpu)
+        wait_for_port(self.proc, self.port, self.log, ready_line=ready_line)
+        self.pids = process_tree(self.proc.pid)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is not None:
+            stop(self.proc)
+
+
+class Backend(Server):
+    name, key = "backend nginx", "backend"
+
+    def __init__(self, workdir, cpu, nginx):
+        super().__init__(workdir, cpu)
+        self.workdir, self.nginx = workdir, nginx
+
+    def start(self):
+        www = os.path.join(self.workdir, "www", "fn")
+        os.makedirs(www, exist_ok=True)
+        with open(os.path.join(www, "big"), "wb") as f:
+            f.write(os.urandom(BIG_BYTES))
+        conf = render("backend-nginx.conf", os.path.join(self.dir, "nginx.conf"),
+                      DIR=self.workdir, PORT=self.port, SINK_PORT=free_port())
+        argv = [self.nginx, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"), "-c", conf]
+        validate(self.name, argv + ["-t", "-q"])
+        self.launch(argv)
+
+
+class Gateway(Server):
+    name, key = "cors-gateway", "gateway"
+
+    def __init__(self, workdir, cpu, binary, backend_port):
+        super().__init__(workdir, cpu)
+        self.binary, self.backend_port = binary, backend_port
+
+    def start(self):
+        if not os.access(self.binary, os.X_OK):
+            raise BenchError(f"cors-gateway: no executable at {self.binary} (build it first: make bench)")
+        conf = render("gateway.json", os.path.join(self.dir, "gateway.json"),
+                      PORT=self.port, BACKEND_PORT=self.backend_port)
+        validate(self.name, [self.binary, "check", "--config", conf])
+        self.launch([self.binary, "serve", "--config", conf, "--no-access-log", "--no-watch-config"],
+                    ready_line=f"listening on 127.0.0.1:{self.port}")
+
+
+class Nginx(Server):
+    name, key = "nginx", "nginx"
+
+    def __init__(self, workdir, cpu, binary, backend_port):
+        super().__init__(workdir, cpu)
+        self.binary, self.backend_port, self.workdir = binary, backend_port, workdir
+
+    def start(self):
+        conf = render("nginx.conf", os.path.join(self.dir, "nginx.conf"),
+                      DIR=self.workdir, PORT=self.port, BACKEND_PORT=self.backend_port)
+        argv = [self.binary, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"), "-c", conf]
+        validate(self.name, argv + ["-t", "-q"])
+        self.launch(argv)
+
+
+class HAProxy(Server):
+    name, key = "haproxy", "haproxy"
+
+    def __init__(self, workdir, cpu, binary, backend_port):
+        super().__init__(workdir, cpu)
+        self.binary, self.backend_port = binary, backend_port
+
+    def start(self):
+        conf = render("haproxy.cfg", os.path.join(self.dir, "haproxy.cfg"),
+                      PORT=self.port, BACKEND_PORT=self.backend_port)
+        validate(self.name, [self.binary, "-c", "-q", "-f", conf])
+        self.launch([self.binary, "-db", "-f", conf])
