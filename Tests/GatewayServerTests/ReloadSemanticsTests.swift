@@ -164,6 +164,7 @@ import Testing
             let problems = NIOLockedValueBox<[String]>([])
             let served = NIOLockedValueBox(0)
             // 4 keep-alive clients, each pacing itself to 50 requests/s.
+            let started = ContinuousClock.now
             let clients = (0..<4).map { _ in
                 Task {
                     try await onThread {
@@ -191,15 +192,18 @@ import Testing
                 try gateway.writeInPlace(config.with("alpha", version: round.isMultiple(of: 2) ? "alpha-2" : "alpha-1"))
                 let (status, report) = try gateway.reloadThroughAdmin()
                 results.append("\(status) \(report["result"] as? String ?? "?")")
-                try await Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(80))
             }
             try await Task.sleep(for: .milliseconds(200))
             stop.withLockedValue { $0 = true }
             for client in clients { try await client.value }
+            let elapsed = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                + Double((ContinuousClock.now - started).components.seconds)
             #expect(results == Array(repeating: "200 applied", count: 20))
             #expect(problems.withLockedValue { $0 }.isEmpty)
             let count = served.withLockedValue { $0 }
-            #expect(count >= 300, "only \(count) requests were made")
+            // The clients held 200 requests/s (allowing for scheduling on a loaded CI machine).
+            #expect(Double(count) >= 150 * elapsed, "only \(count) requests in \(elapsed) s")
             #expect(backend.requests.count == count, "every request reached the backend once")
             #expect(gateway.stop() == 0)
         }
