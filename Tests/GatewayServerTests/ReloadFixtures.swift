@@ -16,6 +16,8 @@ struct ReloadConfig {
     var routes: [Route]
     var backends: [String: String]
     var listen = "127.0.0.1:0"
+    /// Members of `limits`, e.g. `"maxConnections": 1`.
+    var limits = ""
 
     var text: String {
         let routes = self.routes.map { route in
@@ -27,7 +29,7 @@ struct ReloadConfig {
         }
         let backends = self.backends.sorted { $0.key < $1.key }.map { #""\#($0.key)": { "url": "\#($0.value)" }"# }
         return """
-            { "listen": ["\(self.listen)"], "admin": "127.0.0.1:0",
+            { "listen": ["\(self.listen)"], "admin": "127.0.0.1:0", "limits": { \(self.limits) },
               "backends": { \(backends.joined(separator: ", ")) },
               "routes": [ \(routes.joined(separator: ",\n")) ] }
             """

@@ -127,6 +127,30 @@ import Testing
         }
     }
 
+    /// New limits apply to new connections; connections already open keep going.
+    @Test func limitsApplyToNewConnections() async throws {
+        try await TestBackend.withStarted { backend in
+            let config = ReloadConfig.pair(backend: backend.baseURL)
+            let gateway = try ReloadingGateway.start(config, arguments: ["--no-watch-config"])
+            let open = try RawHTTPClient.connect(port: gateway.port)
+            defer { open.close() }
+            try open.sendRequest(path: "/alpha/echo")
+            #expect(try open.readResponse().status == 200)
+            var limited = config
+            limited.limits = #""maxConnections": 1"#
+            try gateway.writeInPlace(limited)
+            let report = try gateway.reloadThroughAdmin().report
+            #expect(report["result"] as? String == "applied")
+            #expect(report["settings"] as? [String] == ["limits"])
+            let refused = try RawHTTPClient.connect(port: gateway.port)
+            defer { refused.close() }
+            #expect(try refused.isClosedByPeer(within: .seconds(2)), "a second connection is over the new limit")
+            try open.sendRequest(path: "/alpha/echo")
+            #expect(try open.readResponse().status == 200, "the open connection keeps working")
+            #expect(gateway.stop() == 0)
+        }
+    }
+
     /// Reloads never disturb an exchange: one that started on version 1 of a route ends on it,
     /// even when the reload moves the route to another backend.
     @Test func requestInFlightFinishesOnItsOriginalRoute() async throws {
