@@ -36,8 +36,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Whole-file reads with the descriptor's fstat (gateway.json, package.json).
+        .target(name: "FileContents"),
         // gateway.json: model, strict decoding, validation with JSON paths, compiled route table.
-        .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CookiePolicy", "CPSL"]),
+        .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CookiePolicy", "CPSL", "FileContents"]),
         // Pure CORS policy (SPEC §4): origin matching, preflight decisions, response headers, explain.
         .target(name: "CORSPolicy"),
         // Pure cookie policy (SPEC §6): Set-Cookie rewriting and the request Cookie filter.
@@ -57,7 +59,7 @@ let package = Package(
             ]
         ),
         // Runtime handler versions (SPEC §5): runtimeHandler values and package.json declarations.
-        .target(name: "FunctionRuntime", dependencies: [.product(name: "Version", package: "Version")]),
+        .target(name: "FunctionRuntime", dependencies: ["FileContents", .product(name: "Version", package: "Version")]),
         // Structured log lines (logfmt or JSON) for swift-log, written off the caller's thread.
         .target(name: "GatewayLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The SPEC §8 metric families, kept in a Prometheus registry through swift-metrics.
@@ -71,7 +73,7 @@ let package = Package(
         .target(
             name: "GatewayServer",
             dependencies: [
-                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy", "GatewayMetrics",
+                "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy", "GatewayMetrics", "FileContents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

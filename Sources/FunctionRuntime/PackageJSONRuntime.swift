@@ -1,3 +1,4 @@
+import FileContents
 import Foundation
 
 #if canImport(Glibc)
@@ -151,32 +152,11 @@ public enum PackageJSONRuntime {
 
     /// Reads a whole regular file, with `strerror` reasons ("No such file or directory").
     private static func readFile(_ path: String) -> Result<[UInt8], Problem> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(.unreadable(path: path, reason: Self.errnoText())) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(.unreadable(path: path, reason: Self.errnoText())) }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            return .failure(.unreadable(path: path, reason: "it is a directory"))
+        switch FileContents.read(path, maxBytes: 16 * 1024 * 1024) {
+        case .success(let file): .success(file.bytes)
+        case .failure(.system(let reason)): .failure(.unreadable(path: path, reason: reason))
+        case .failure(.isDirectory): .failure(.unreadable(path: path, reason: "it is a directory"))
+        case .failure(.tooLarge): .failure(.unreadable(path: path, reason: "larger than 16 MiB"))
         }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(.unreadable(path: path, reason: Self.errnoText()))
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-            if bytes.count > 16 * 1024 * 1024 {
-                return .failure(.unreadable(path: path, reason: "larger than 16 MiB"))
-            }
-        }
-        return .success(bytes)
-    }
-
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 }

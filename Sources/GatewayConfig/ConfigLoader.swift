@@ -1,3 +1,5 @@
+import FileContents
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -85,25 +87,10 @@ public enum ConfigLoader {
     }
 
     private static func readFile(_ path: String) -> Result<[UInt8], ConfigRuleViolation> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(readFailure(path)) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes.append(contentsOf: chunk[..<count])
-            } else if count == 0 {
-                return .success(bytes)
-            } else if errno != EINTR {
-                return .failure(readFailure(path))
-            }
+        switch FileContents.read(path) {
+        case .success(let file): .success(file.bytes)
+        case .failure(let failure): .failure(ConfigRuleViolation("cannot read \(path): \(failure.reason)"))
         }
-    }
-
-    private static func readFailure(_ path: String) -> ConfigRuleViolation {
-        ConfigRuleViolation("cannot read \(path): \(String(cString: strerror(errno)))")
     }
 }
 

@@ -1,3 +1,4 @@
+import FileContents
 import Foundation
 
 /// What says a file changed: identity, size, modification time and a hash of the bytes
@@ -35,29 +36,17 @@ struct FileSnapshot {
 
     /// On failure, what went wrong, for an operator ("cannot read …: No such file or directory").
     static func read(_ path: String) -> Result<FileSnapshot, ReadFailure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(ReadFailure(path: path, errno: errno)) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return .failure(ReadFailure(path: path, errno: errno)) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(info.st_size))
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes.append(contentsOf: chunk[..<count])
-            } else if count == 0 {
-                return .success(FileSnapshot(bytes: bytes, fingerprint: FileFingerprint(info: info, bytes: bytes)))
-            } else if errno != EINTR {
-                return .failure(ReadFailure(path: path, errno: errno))
-            }
+        switch FileContents.read(path) {
+        case .success(let file):
+            .success(FileSnapshot(bytes: file.bytes, fingerprint: FileFingerprint(info: file.info, bytes: file.bytes)))
+        case .failure(let failure):
+            .failure(ReadFailure(path: path, reason: failure.reason))
         }
     }
 
     struct ReadFailure: Error, CustomStringConvertible {
         let path: String
-        let errno: Int32
-        var description: String { "cannot read \(path): \(String(cString: strerror(errno)))" }
+        let reason: String
+        var description: String { "cannot read \(path): \(reason)" }
     }
 }
