@@ -69,10 +69,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .proxying(let exchange) = self.state, !exchange.upstreamFinished {
-            exchange.transfer?.cancel()  // client gone: free the easy handle and connection
-            exchange.cancelResponseTimer()
-            self.record?.upstreamEnded = .now()
+        if case .proxying(let exchange) = self.state {
+            self.stopUpstream(exchange)  // client gone: free the easy handle and connection
         }
         self.finishRecord(completed: false)
         self.state = .closed
@@ -98,10 +96,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             }
         case .deadlineReached:
             if case .proxying(let exchange) = self.state, !exchange.responseHeadSent, !exchange.upstreamFinished {
-                exchange.transfer?.cancel()
-                exchange.upstreamFinished = true
-                exchange.cancelResponseTimer()
-                self.record?.upstreamEnded = .now()
+                self.stopUpstream(exchange)
                 self.answerLocally(.error(.draining, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: true, context: context)
             } else if case .closed = self.state {
                 return
@@ -249,10 +244,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     }
 
     private func requestBodyTooLarge(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
-        exchange.transfer?.cancel()
-        self.record?.upstreamEnded = .now()
-        exchange.upstreamFinished = true
-        exchange.cancelResponseTimer()
+        self.stopUpstream(exchange)
         self.releaseHeldReads(context: context)  // keep draining so the 413 can be read
         if exchange.responseHeadSent {
             self.abort(context: context)
@@ -275,9 +267,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard let context = self.context, case .proxying(let current) = self.state, current === exchange,
             !exchange.responseHeadSent, !exchange.upstreamFinished
         else { return }
-        exchange.transfer?.cancel()
-        exchange.upstreamFinished = true
-        self.record?.upstreamEnded = .now()
+        self.stopUpstream(exchange)
         self.telemetry.upstreamFault(
             code: GatewayError.upstreamTimeout.code, detail: "no response head within \(exchange.route.backend.responseTimeoutMs) ms",
             route: exchange.route.name, backend: exchange.route.backend.name, requestId: exchange.requestId)
@@ -347,14 +337,22 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// Ends the connection without completing the response: the client must see a truncated
     /// message, never one that looks complete.
     private func abort(context: ChannelHandlerContext) {
-        if case .proxying(let exchange) = self.state, !exchange.upstreamFinished {
-            exchange.transfer?.cancel()
-            exchange.cancelResponseTimer()
-            self.record?.upstreamEnded = .now()
+        if case .proxying(let exchange) = self.state {
+            self.stopUpstream(exchange)
         }
         self.finishRecord(completed: false)
         self.state = .closed
         context.close(promise: nil)
+    }
+
+    /// Cancels the exchange's transfer unless it already ended, and notes when the upstream side
+    /// ended for the access log. Every way an exchange gives up on its backend goes through here.
+    private func stopUpstream(_ exchange: ProxyExchange) {
+        guard !exchange.upstreamFinished else { return }
+        exchange.transfer?.cancel()
+        exchange.upstreamFinished = true
+        exchange.cancelResponseTimer()
+        self.record?.upstreamEnded = .now()
     }
 
     /// Logs and counts the current request. One that ended before any response head went out
@@ -393,9 +391,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
                 exchange.cancelResponseTimer()
                 guard let responseHead = self.responseHead(head, exchange) else {
                     // A cookie the route's policy rejects: nothing of this response goes out.
-                    transfer.cancel()
-                    exchange.upstreamFinished = true
-                    self.record?.upstreamEnded = .now()
+                    self.stopUpstream(exchange)
                     self.releaseHeldReads(context: context)
                     self.answerLocally(.error(.cookieRejected, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
                     return

@@ -37,7 +37,7 @@ public final class RequestTelemetry: Sendable {
         case .none:
             corsFields["cors"] = "none"
         case .preflight(let rejection, let enforced):
-            let mode: CORSDecisionMode = enforced ? .enforce : .reportOnly
+            let mode = Self.mode(enforced)
             self.metrics.recordPreflight(route: record.route, allowed: rejection == nil, mode: mode)
             if let rejection {
                 self.metrics.recordCORSRejection(route: record.route, reason: rejection.rawValue, mode: mode)
@@ -47,7 +47,7 @@ public final class RequestTelemetry: Sendable {
             corsFields["cors_mode"] = "\(mode.rawValue)"
         case .actual(let origin, let enforced):
             corsFields["cors"] = "origin-\(origin.rawValue)"
-            corsFields["cors_mode"] = enforced ? "enforce" : "report-only"
+            corsFields["cors_mode"] = "\(Self.mode(enforced).rawValue)"
         }
         guard let accessLog else { return }
         var metadata: Logger.Metadata = [
@@ -72,6 +72,10 @@ public final class RequestTelemetry: Sendable {
 
     func cookies(rewritten: Int, dropped: Int, route: String) {
         self.metrics.recordCookies(route: route, rewritten: rewritten, dropped: dropped)
+    }
+
+    private static func mode(_ enforced: Bool) -> CORSDecisionMode {
+        enforced ? .enforce : .reportOnly
     }
 
     private static func seconds(_ amount: TimeAmount) -> Double {
