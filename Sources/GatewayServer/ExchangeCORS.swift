@@ -69,6 +69,7 @@ extension HTTPRequestHead {
     }
 
     var headerLines: HeaderLines {
-        self.headers.map { ($0.name, $0.value) }
+        // Labelled, so the array is built as HeaderLines and never cast element by element.
+        self.headers.map { (name: $0.name, value: $0.value) }
     }
 }

@@ -32,24 +32,20 @@ public final class RequestTelemetry: Sendable {
             upstream = (record.upstreamEnded ?? now) - started
             self.metrics.recordUpstreamDuration(route: record.route, seconds: Self.seconds(upstream!))
         }
-        var corsFields: Logger.Metadata = [:]
-        switch record.cors {
-        case .none:
-            corsFields["cors"] = "none"
-        case .preflight(let rejection, let enforced):
+        if case .preflight(let rejection, let enforced) = record.cors {
             let mode = Self.mode(enforced)
             self.metrics.recordPreflight(route: record.route, allowed: rejection == nil, mode: mode)
             if let rejection {
                 self.metrics.recordCORSRejection(route: record.route, reason: rejection.rawValue, mode: mode)
-                corsFields["cors_reason"] = "\(rejection.rawValue)"
             }
-            corsFields["cors"] = rejection == nil ? "preflight-allowed" : "preflight-rejected"
-            corsFields["cors_mode"] = "\(mode.rawValue)"
-        case .actual(let origin, let enforced):
-            corsFields["cors"] = "origin-\(origin.rawValue)"
-            corsFields["cors_mode"] = "\(Self.mode(enforced).rawValue)"
         }
+        // The line's metadata is built only when there is a log to write: with the access log
+        // off it cost about 2% of a preflight.
         guard let accessLog else { return }
+        accessLog.info("request", metadata: Self.metadata(record, total: now - record.started, upstream: upstream))
+    }
+
+    private static func metadata(_ record: RequestRecord, total: TimeAmount, upstream: TimeAmount?) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "request_id": "\(record.requestId)",
             "route": "\(record.route)",
@@ -58,12 +54,22 @@ public final class RequestTelemetry: Sendable {
             "status": .stringConvertible(record.status),
             "bytes_in": .stringConvertible(record.requestBodyBytes),
             "bytes_out": .stringConvertible(record.responseBodyBytes),
-            "total_ms": .stringConvertible(Self.milliseconds(now - record.started)),
+            "total_ms": .stringConvertible(Self.milliseconds(total)),
             "completed": .stringConvertible(record.completed),
         ]
         if let upstream { metadata["upstream_ms"] = .stringConvertible(Self.milliseconds(upstream)) }
-        metadata.merge(corsFields) { _, new in new }
-        accessLog.info("request", metadata: metadata)
+        switch record.cors {
+        case .none:
+            metadata["cors"] = "none"
+        case .preflight(let rejection, let enforced):
+            metadata["cors"] = rejection == nil ? "preflight-allowed" : "preflight-rejected"
+            if let rejection { metadata["cors_reason"] = "\(rejection.rawValue)" }
+            metadata["cors_mode"] = "\(Self.mode(enforced).rawValue)"
+        case .actual(let origin, let enforced):
+            metadata["cors"] = "origin-\(origin.rawValue)"
+            metadata["cors_mode"] = "\(Self.mode(enforced).rawValue)"
+        }
+        return metadata
     }
 
     func headersStripped(_ count: Int, backend: String) {
