@@ -29,7 +29,7 @@ struct ResponseHeadParser {
             end -= 1
         }
         guard let status = self.status else {
-            return self.parseStatusLine(String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self))
+            return self.parseStatusLine(UnsafeRawBufferPointer(rebasing: line[0..<end]))
         }
         if end == 0 {
             if status < 200 {  // interim response (100 Continue, 103 Early Hints): wait for the real one
@@ -60,16 +60,27 @@ struct ResponseHeadParser {
         return .needMore
     }
 
-    private mutating func parseStatusLine(_ text: String) -> Outcome {
-        // "HTTP/1.1 200 OK", "HTTP/1.0 404", "HTTP/2 200"
-        let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), parts[1].utf8.count == 3,
-            let code = Int(parts[1]), (100...999).contains(code)
-        else {
+    /// "HTTP/1.1 200 OK", "HTTP/1.0 404", "HTTP/2 200": the protocol, one space, three digits,
+    /// then nothing or a space and the reason. Read as bytes, once per response.
+    private mutating func parseStatusLine(_ line: UnsafeRawBufferPointer) -> Outcome {
+        let protocolName = "HTTP/".utf8
+        guard line.starts(with: protocolName), let space = line.firstIndex(of: UInt8(ascii: " ")) else {
             return .malformed("invalid status line")
         }
+        let codeStart = space + 1
+        let codeEnd = codeStart + 3
+        guard codeEnd <= line.count, codeEnd == line.count || line[codeEnd] == UInt8(ascii: " ") else {
+            return .malformed("invalid status line")
+        }
+        var code = 0
+        for digit in line[codeStart..<codeEnd] {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return .malformed("invalid status line") }
+            code = code * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        guard code >= 100 else { return .malformed("invalid status line") }
         self.status = code
-        self.reason = parts.count == 3 ? String(parts[2]) : ""
+        self.reason = codeEnd < line.count
+            ? String(decoding: UnsafeRawBufferPointer(rebasing: line[(codeEnd + 1)...]), as: UTF8.self) : ""
         return .needMore
     }
 

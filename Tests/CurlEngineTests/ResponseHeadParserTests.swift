@@ -42,7 +42,10 @@ struct ResponseHeadParserTests {
         #expect(feed([line, "\r\n"]).last == .complete(.init(status: status, reason: reason, headers: [])))
     }
 
-    @Test(arguments: ["NOT HTTP\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 abc\r\n", "ICY 200 OK\r\n"])
+    @Test(arguments: [
+        "NOT HTTP\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 abc\r\n", "ICY 200 OK\r\n", "HTTP/1.1 2000 OK\r\n",
+        "HTTP/1.1 099 Low\r\n", "HTTP/1.1  200 OK\r\n", "HTTP/1.1\r\n", "HTTP/1.1 20x OK\r\n",
+    ])
     func invalidStatusLinesAreMalformed(line: String) {
         guard case .malformed = feed([line]).last else {
             Issue.record("\(line) was accepted")
