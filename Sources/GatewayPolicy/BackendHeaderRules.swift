@@ -222,10 +222,18 @@ extension BackendHeaderRules {
         routeEdits: CompiledHeaderEdits
     ) -> ClientResponseHeaders {
         let hopByHop = HopByHopHeaders.names(in: backend)
+        let connectionListed = hopByHop.count > HopByHopHeaders.fixed.count
         let dropsSetCookie = self == .functionRuntime(seesHeadersAndCookies: false)
         var stripped = 0
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(backend.count + 4)
         for line in backend {
+            // Only a name of one of these lengths can be dropped, unless `Connection` listed
+            // more: most lines (Date, Server, Content-Type, …) are kept without lowercasing.
+            if !connectionListed, !Self.mayDropFromResponse(nameLength: line.name.utf8.count) {
+                headers.append(line)
+                continue
+            }
             let lower = line.name.lowercased()
             if lower == "x-request-id" { continue }
             if hopByHop.contains(lower) || (dropsSetCookie && lower == "set-cookie") {
@@ -237,6 +245,15 @@ extension BackendHeaderRules {
         headers.append((RequestID.headerName, requestId))
         routeEdits.apply(to: &headers)
         return ClientResponseHeaders(lines: headers, strippedCount: stripped)
+    }
+
+    /// Bit n is set when `responseHeaders` may drop a name of n bytes: `HopByHopHeaders.fixed`,
+    /// `x-request-id` and `set-cookie` (all shorter than 64 bytes).
+    private static let responseDropLengthMask: UInt64 = HopByHopHeaders.fixed.union(["x-request-id", "set-cookie"])
+        .reduce(0) { mask, name in mask | (1 << UInt64(name.utf8.count)) }
+
+    private static func mayDropFromResponse(nameLength: Int) -> Bool {
+        nameLength < 64 && Self.responseDropLengthMask & (1 << UInt64(nameLength)) != 0
     }
 
     /// `responseHeaders(backend:requestId:routeEdits:)` without the count.

@@ -10,27 +10,26 @@ public enum HopByHopHeaders {
     ]
 
     /// `fixed` plus every token listed in the message's `Connection` header lines, lowercased.
+    /// Almost every backend response says `Connection: keep-alive`: a token already in the set
+    /// costs no copy of it, and tokens are trimmed as bytes.
     @_specialize(exported: true, where S == HTTPHeaders)
     @_specialize(exported: true, where S == [(name: String, value: String)])
     public static func names<S: Sequence>(in headers: S) -> Set<String> where S.Element == (name: String, value: String) {
         var names = Self.fixed
         // The length test first: lowercasing every name to find `Connection` is most of the cost.
         for (name, value) in headers where name.utf8.count == 10 && name.lowercased() == "connection" {
-            for token in value.split(separator: ",") {
-                let trimmed = token.trimmingCharacters(in: " \t")
-                if !trimmed.isEmpty { names.insert(trimmed.lowercased()) }
+            for token in value.utf8.split(separator: UInt8(ascii: ",")) {
+                guard let first = token.firstIndex(where: { !isWhitespace($0) }),
+                    let last = token.lastIndex(where: { !isWhitespace($0) })
+                else { continue }
+                let lowered = String(decoding: token[first...last], as: UTF8.self).lowercased()
+                if !names.contains(lowered) { names.insert(lowered) }
             }
         }
         return names
     }
-}
 
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        let skip = Set(set)
-        guard let start = self.firstIndex(where: { !skip.contains($0) }),
-            let end = self.lastIndex(where: { !skip.contains($0) })
-        else { return "" }
-        return String(self[start...end])
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 }
