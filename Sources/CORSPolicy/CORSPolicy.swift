@@ -26,6 +26,8 @@ public final class CORSPolicy: Sendable {
     let maxAgeValue: String
     let preflightVary: VaryTokens
     static let actualVary = VaryTokens(["Origin"])
+    /// Decisions already made by this policy (`preflight(requestHeaders:)`).
+    let preflightDecisions = PreflightDecisionCache()
 
     /// Compiles `config`. Throws only when an `allowOriginRegex` entry is not a valid regex
     /// (the error describes it). Entries that `check` would refuse are never widened: an origin

@@ -53,59 +53,83 @@ extension CORSPolicy {
     /// it rejects (no Origin → origin, no method → method). The decision does not depend on
     /// `mode` or `preflight`: in report-only the caller records it and forwards the request.
     public func preflight(requestHeaders: HeaderLines) -> PreflightDecision {
-        let evaluation = evaluatePreflight(requestHeaders, collectNames: false)
-        return decision(for: evaluation)
+        let request = PreflightRequest(requestHeaders)
+        guard let key = request.cacheKey else {
+            return decision(for: evaluatePreflight(request, collectNames: false))
+        }
+        if let cached = preflightDecisions.decision(for: key) { return cached }
+        let decision = decision(for: evaluatePreflight(request, collectNames: false))
+        preflightDecisions.store(decision, for: key)
+        return decision
     }
 
-    func evaluatePreflight(_ requestHeaders: HeaderLines, collectNames: Bool) -> PreflightEvaluation {
-        // One pass, no allocation unless ACRH is present.
+    /// The preflight lines of a request, found in one pass with no allocation unless ACRH is present.
+    struct PreflightRequest {
         var origin: String?
         var originCount = 0
         var method: String?
         var methodCount = 0
         var headerLines: [String] = []
         var privateNetworkAsked = false
-        for line in requestHeaders {
-            // The length picks the one name a line can be, so each line costs one comparison.
-            switch line.name.utf8.count {
-            case 6 where nameEquals(line.name, CORSHeader.originLower):
-                originCount += 1
-                if originCount == 1 { origin = line.value }
-            case 29 where nameEquals(line.name, CORSHeader.requestMethodLower):
-                methodCount += 1
-                if methodCount == 1 { method = line.value }
-            case 30 where nameEquals(line.name, CORSHeader.requestHeadersLower):
-                headerLines.append(line.value)
-            case 38 where nameEquals(line.name, CORSHeader.requestPrivateNetworkLower):
-                if line.value == "true" { privateNetworkAsked = true }
-            default:
-                break
+
+        init(_ requestHeaders: HeaderLines) {
+            for line in requestHeaders {
+                // The length picks the one name a line can be, so each line costs one comparison.
+                switch line.name.utf8.count {
+                case 6 where nameEquals(line.name, CORSHeader.originLower):
+                    originCount += 1
+                    if originCount == 1 { origin = line.value }
+                case 29 where nameEquals(line.name, CORSHeader.requestMethodLower):
+                    methodCount += 1
+                    if methodCount == 1 { method = line.value }
+                case 30 where nameEquals(line.name, CORSHeader.requestHeadersLower):
+                    headerLines.append(line.value)
+                case 38 where nameEquals(line.name, CORSHeader.requestPrivateNetworkLower):
+                    if line.value == "true" { privateNetworkAsked = true }
+                default:
+                    break
+                }
             }
         }
-        let originVerdict: OriginVerdict = switch (origin, originCount) {
+
+        /// nil when there is more (or less) than one Origin or method line: rare, and decided
+        /// without the cache.
+        var cacheKey: PreflightKey? {
+            guard originCount == 1, methodCount == 1, let origin, let method else { return nil }
+            return PreflightKey(origin: origin, method: method, requestHeaderLines: headerLines, privateNetworkAsked: privateNetworkAsked)
+        }
+    }
+
+    func evaluatePreflight(_ requestHeaders: HeaderLines, collectNames: Bool) -> PreflightEvaluation {
+        evaluatePreflight(PreflightRequest(requestHeaders), collectNames: collectNames)
+    }
+
+    func evaluatePreflight(_ request: PreflightRequest, collectNames: Bool) -> PreflightEvaluation {
+        let originVerdict: OriginVerdict = switch (request.origin, request.originCount) {
         case (let origin?, 1): origins.verdict(origin)
         case (_, 0): .refused(.absent)
-        default: .refused(.several(originCount))
+        default: .refused(.several(request.originCount))
         }
         var evaluation = PreflightEvaluation(
-            origin: originCount == 1 ? origin : nil, originVerdict: originVerdict, privateNetworkAsked: privateNetworkAsked)
+            origin: request.originCount == 1 ? request.origin : nil, originVerdict: originVerdict,
+            privateNetworkAsked: request.privateNetworkAsked)
         guard evaluation.originVerdict.isAllowed else {
             evaluation.rejection = .origin
             return evaluation
         }
-        let methodResult = methodVerdict(method, count: methodCount)
+        let methodResult = methodVerdict(request.method, count: request.methodCount)
         evaluation.methodVerdict = methodResult
         guard methodResult.isAllowed else {
             evaluation.rejection = .method
             return evaluation
         }
-        let headers = headerNames.verdict(requestLines: headerLines, collectNames: collectNames)
+        let headers = headerNames.verdict(requestLines: request.headerLines, collectNames: collectNames)
         evaluation.headersVerdict = headers
         guard headers.isAllowed else {
             evaluation.rejection = .headers
             return evaluation
         }
-        if privateNetworkAsked && !config.allowPrivateNetwork {
+        if request.privateNetworkAsked && !config.allowPrivateNetwork {
             evaluation.rejection = .privateNetwork
         }
         return evaluation
