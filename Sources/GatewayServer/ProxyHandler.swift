@@ -488,7 +488,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
         )
         guard var lines = self.applyCookiePolicy(to: filtered.lines, route: exchange.route) else { return nil }
         if let cors = exchange.cors { lines = cors.apply(to: lines) }
-        var headers = HTTPHeaders(lines)
+        var headers = HTTPHeaders(unlabelled: lines)
         if !headers.contains(name: "content-length"), Self.mayHaveBody(status: upstream.status) {
             if exchange.version == .http1_0 {
                 exchange.keepAlive = false  // an HTTP/1.0 body without a length ends with the connection
