@@ -86,6 +86,19 @@ extension BackendHeaderRules {
     /// a hash) per line. Connection-listed names are checked by the caller.
     private enum PlainLineFate { case keep, dropUncounted, strip }
 
+    /// Bit n is set when a plain backend may drop a client name of n bytes (every name in
+    /// `plainLineFate`'s switch); names of 12 bytes or more may also be `x-forwarded-*`.
+    private static let plainDropLengthMask: UInt64 = [
+        "host", "content-length", "transfer-encoding", "x-request-id", "connection", "keep-alive",
+        "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization",
+        "expect", "forwarded",
+    ].reduce(0) { mask, name in mask | (1 << UInt64(name.utf8.count)) }
+
+    /// Whether a name of this length can only be kept: then it need not be lowercased at all.
+    private static func plainKeepsUnread(nameLength: Int) -> Bool {
+        nameLength < 12 && plainDropLengthMask & (1 << UInt64(nameLength)) == 0
+    }
+
     private static func plainLineFate(_ lower: String) -> PlainLineFate {
         switch lower {
         // Framing the engine replaces, and the id the gateway sets: never counted as stripped.
@@ -138,6 +151,10 @@ extension BackendHeaderRules {
         switch self {
         case .plain:
             for (name, value) in client {
+                if !connectionListed, Self.plainKeepsUnread(nameLength: name.utf8.count) {
+                    headers.append((name, value))
+                    continue
+                }
                 let lower = name.lowercased()
                 switch Self.plainLineFate(lower) {
                 case .dropUncounted:
