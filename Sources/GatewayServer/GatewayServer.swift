@@ -73,16 +73,16 @@ public final class GatewayServer: Sendable {
                     )
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(timer)
-                    // No outbound header validation: the gateway's own headers are validated when
-                    // the config loads, and backend header lines come parsed from curl (no CR,
-                    // LF or NUL can survive the line split). It cost about 11% of a preflight.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: Self.encoderConfiguration,
-                        withDecoderLimitConfiguration: Self.decoderLimits(for: limits)
-                    )
+                    // The decoder alone: ProxyHandler queues pipelined requests and writes the
+                    // response bytes itself (ResponseWire), so NIO's pipelining handler and
+                    // response encoder are not in the pipeline. The gateway's own header values
+                    // are validated when the config loads, and backend header lines come parsed
+                    // from curl (no CR, LF or NUL can survive the line split).
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+                        leftOverBytesStrategy: .dropBytes,
+                        informationalResponseStrategy: .drop,
+                        limitConfiguration: Self.decoderLimits(for: limits)
+                    )))
                     try sync.addHandler(ProxyHandler(store: store, engine: engine, telemetry: telemetry, headTimer: timer))
                 }
             }
@@ -135,12 +135,4 @@ public final class GatewayServer: Sendable {
         decoderLimits.maxHeaderFieldCount = limits.maxRequestHeaders * 2 + 8
         return decoderLimits
     }
-
-    /// The gateway frames responses itself: NIO would strip the `Content-Length: 0` that
-    /// SPEC §4 puts on a 204 preflight answer.
-    private static let encoderConfiguration: HTTPResponseEncoder.Configuration = {
-        var configuration = HTTPResponseEncoder.Configuration()
-        configuration.automaticallySetFramingHeaders = false
-        return configuration
-    }()
 }

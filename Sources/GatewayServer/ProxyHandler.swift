@@ -10,12 +10,15 @@ import NIOHTTP1
 /// curl transfer to the matched route's backend, streams the request body up and the response
 /// body down with credit-based backpressure, and maps upstream failures to SPEC §7.
 ///
-/// `HTTPServerPipelineHandler` sits below and delivers one request at a time, so pipelined
-/// requests are answered in order; this handler only ever sees the current exchange.
+/// Pipelined requests (HTTP/1.1 §9.3.2) are answered in order: parts that arrive while an
+/// earlier request is complete but its response is still going out wait in `pipelined`, and
+/// reads stop until they are delivered. Reads are not held while a response is pending and
+/// nothing waits: NIO's `HTTPServerPipelineHandler` did that, which cost two `epoll_ctl` calls
+/// per proxied request.
 final class ProxyHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         case idle
@@ -38,6 +41,18 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// Client reads are held while the upload buffer is full.
     private var readsHeld = false
     private var readPending = false
+    /// The current request's method, which decides whether its response may have a body.
+    private var requestMethod: HTTPMethod?
+    /// How the body of the response under way is framed.
+    private var bodyFraming = ResponseWire.BodyFraming.identity
+    /// What arrived for later requests while the current exchange's response is under way.
+    private var pipelined = CircularBuffer<PipelinedEvent>()
+    private var deliveringPipelined = false
+
+    private enum PipelinedEvent {
+        case part(HTTPServerRequestPart)
+        case parseError(HTTPParserError)
+    }
 
     init(store: RouteTableStore, engine: CurlEngine, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
         self.store = store
@@ -57,7 +72,17 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
+        let part = self.unwrapInboundIn(data)
+        if !self.pipelined.isEmpty || self.currentRequestIsComplete {
+            self.pipelined.append(.part(part))
+            return
+        }
+        self.handle(part, context: context)
+        self.deliverPipelined(context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             self.headTimer.headReceived()
             self.receivedHead(head, context: context)
@@ -68,12 +93,42 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
     }
 
+    /// The current exchange has its whole request and is still answering it: anything that
+    /// arrives now belongs to a later request.
+    private var currentRequestIsComplete: Bool {
+        if case .proxying(let exchange) = self.state { return exchange.requestEnded }
+        return false
+    }
+
+    /// Hands waiting parts over in order for as long as the connection can take them, then
+    /// reads again. Called at the end of every entry point that may have ended an exchange.
+    private func deliverPipelined(context: ChannelHandlerContext) {
+        guard !self.pipelined.isEmpty, !self.deliveringPipelined else { return }
+        self.deliveringPipelined = true
+        defer { self.deliveringPipelined = false }
+        while !self.pipelined.isEmpty, !self.currentRequestIsComplete {
+            if case .closed = self.state {
+                self.pipelined.removeAll()  // the connection is closing: later requests go unanswered
+                return
+            }
+            switch self.pipelined.removeFirst() {
+            case .part(let part): self.handle(part, context: context)
+            case .parseError(let error): self.answerParseError(error, context: context)
+            }
+        }
+        if self.pipelined.isEmpty, !self.readsHeld, self.readPending {
+            self.readPending = false
+            context.read()
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if case .proxying(let exchange) = self.state {
             self.stopUpstream(exchange)  // client gone: free the easy handle and connection
         }
         self.finishRecord(completed: false)
         self.state = .closed
+        self.pipelined.removeAll()
         context.fireChannelInactive()
     }
 
@@ -108,13 +163,26 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // Parse errors arrive here from the decoder; the connection cannot continue after one.
-        guard case .idle = self.state, let parserError = error as? HTTPParserError else {
+        guard let parserError = error as? HTTPParserError else {
+            self.abort(context: context)
+            return
+        }
+        if !self.pipelined.isEmpty || self.currentRequestIsComplete {
+            self.pipelined.append(.parseError(parserError))  // answered after the responses before it
+            return
+        }
+        self.answerParseError(parserError, context: context)
+    }
+
+    private func answerParseError(_ parserError: HTTPParserError, context: ChannelHandlerContext) {
+        guard case .idle = self.state else {
             self.abort(context: context)
             return
         }
         let code: GatewayError = parserError == .headerOverflow ? .headersTooLarge : .badRequest
         self.headTimer.headReceived()
         let requestId = RequestID.generate()
+        self.requestMethod = nil
         self.record = RequestRecord(started: .now(), requestId: requestId, method: "-", path: "-")
         self.answerLocally(.error(code, requestId: requestId), cors: nil, version: .http1_1, requestEnded: true, close: true, context: context)
     }
@@ -122,7 +190,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if self.readsHeld {
+        if self.readsHeld || !self.pipelined.isEmpty {
             self.readPending = true
         } else {
             context.read()
@@ -137,6 +205,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         let requestId = RequestID.resolve(clientValue: head.headers.first(name: RequestID.headerName))
         let keepAlive = head.isKeepAlive && !self.draining
         let (path, query) = RequestHeadCheck.splitTarget(head.uri)
+        self.requestMethod = head.method
         self.record = RequestRecord(started: .now(), requestId: requestId, method: head.method.rawValue, path: path)
 
         if let problem = RequestHeadCheck.malformation(head) {
@@ -201,8 +270,9 @@ final class ProxyHandler: ChannelDuplexHandler {
         if framing != .none, RequestHeadCheck.expectsContinue(head) {
             // The client waits for this before sending its body (curl: up to 1 s). The body
             // streams upstream, so the gateway answers the expectation itself.
-            let interim = HTTPResponseHead(version: head.version, status: .continue)
-            context.writeAndFlush(self.wrapOutboundOut(.head(interim)), promise: nil)
+            var interim = context.channel.allocator.buffer(capacity: 32)
+            ResponseWire.writeHead(status: 100, version: head.version, lines: [], requestMethod: nil, into: &interim)
+            context.writeAndFlush(self.wrapOutboundOut(interim), promise: nil)
         }
         if framing == .none {
             // Nothing more to send: the backend's time to answer starts now.
@@ -272,6 +342,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             code: GatewayError.upstreamTimeout.code, detail: "no response head within \(exchange.route.backend.responseTimeoutMs) ms",
             route: exchange.route.name, backend: exchange.route.backend.name, requestId: exchange.requestId)
         self.answerLocally(.error(.upstreamTimeout, requestId: exchange.requestId), cors: exchange.cors, version: exchange.version, requestEnded: exchange.requestEnded, close: !exchange.keepAlive || !exchange.requestEnded, context: context)
+        self.deliverPipelined(context: context)
     }
 
     // MARK: Ending exchanges
@@ -305,24 +376,33 @@ final class ProxyHandler: ChannelDuplexHandler {
         if let cors { answer.headers = cors.apply(to: answer.headers) }
         self.record?.status = answer.status
         self.record?.responseBodyBytes += answer.body?.readableBytes ?? 0
-        context.write(self.wrapOutboundOut(.head(answer.head(version: version, close: close))), promise: nil)
-        if let body = answer.body {
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        // Head and body in one buffer, one write.
+        var buffer = context.channel.allocator.buffer(capacity: 512 + (answer.body?.readableBytes ?? 0))
+        self.bodyFraming = ResponseWire.writeHead(
+            status: answer.status, version: version, lines: answer.wireLines(close: close),
+            requestMethod: self.requestMethod, into: &buffer)
+        if var body = answer.body, self.bodyFraming != .suppressed {
+            buffer.writeBuffer(&body)
         }
+        self.bodyFraming = .identity  // framed by its Content-Length: nothing follows
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
         if !close && !requestEnded {
             self.state = .awaitingRequestEnd
         }
         self.writeResponseEnd(requestEnded: requestEnded, close: close, context: context)
     }
 
-    /// Writes the end of the current response. The state moves on *before* the write:
-    /// `HTTPServerPipelineHandler` may deliver the next pipelined request from inside it.
+    /// Writes the end of the current response. The state moves on *before* the write, whose
+    /// completion may run code that looks at it.
     private func writeResponseEnd(requestEnded: Bool, close: Bool, context: ChannelHandlerContext) {
-        self.finishRecord(completed: true)  // before the write, which may deliver the next request
+        self.finishRecord(completed: true)
         let close = close || (self.draining && requestEnded)
+        let end = self.bodyFraming == .chunked ? ResponseWire.lastChunk : context.channel.allocator.buffer(capacity: 0)
+        self.bodyFraming = .identity
         if close {
             self.state = .closed
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            // Closing fails writes still queued: close once the last one is out.
+            context.writeAndFlush(self.wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
             return
@@ -331,7 +411,11 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.state = .idle
             self.headTimer.exchangeFinished()
         }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        if end.readableBytes > 0 {
+            context.writeAndFlush(self.wrapOutboundOut(end), promise: nil)
+        } else {
+            context.flush()
+        }
     }
 
     /// Ends the connection without completing the response: the client must see a truncated
@@ -368,7 +452,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func releaseHeldReads(context: ChannelHandlerContext) {
         guard self.readsHeld else { return }
         self.readsHeld = false
-        if self.readPending {
+        if self.readPending, self.pipelined.isEmpty {
             self.readPending = false
             context.read()
         }
@@ -385,6 +469,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
             transfer.discard(events)  // the exchange is over: nothing more goes to the client
             return
         }
+        defer { self.deliverPipelined(context: context) }  // the exchange may have ended
         for event in events {
             switch event {
             case .head(let head):
@@ -397,14 +482,29 @@ extension ProxyHandler: UpstreamTransferDelegate {
                     return
                 }
                 exchange.responseHeadSent = true
-                self.record?.status = Int(responseHead.status.code)
-                context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
+                self.record?.status = responseHead.status
+                var buffer = context.channel.allocator.buffer(capacity: 1024)
+                self.bodyFraming = ResponseWire.writeHead(
+                    status: responseHead.status, reason: responseHead.reason, version: exchange.version,
+                    lines: responseHead.lines, requestMethod: self.requestMethod, into: &buffer)
+                context.write(self.wrapOutboundOut(buffer), promise: nil)
             case .body(let buffer):
                 let count = buffer.readableBytes
+                guard self.bodyFraming != .suppressed, count > 0 else {
+                    transfer.responseBytesWritten(count)  // nothing goes out, so nothing is buffered
+                    continue
+                }
                 self.record?.responseBodyBytes += count
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.whenComplete { _ in transfer.responseBytesWritten(count) }
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: written)
+                if self.bodyFraming == .chunked {
+                    // Writes complete in order: the last one's promise covers the chunk.
+                    context.write(self.wrapOutboundOut(ResponseWire.chunkPrefix(count: count, allocator: context.channel.allocator)), promise: nil)
+                    context.write(self.wrapOutboundOut(buffer), promise: nil)
+                    context.write(self.wrapOutboundOut(ResponseWire.chunkSuffix), promise: written)
+                } else {
+                    context.write(self.wrapOutboundOut(buffer), promise: written)
+                }
             case .end:
                 exchange.upstreamFinished = true
                 exchange.responseEnded = true
@@ -480,7 +580,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
     }
 
     /// The client's response head, or nil when the route's cookie policy rejects a cookie.
-    private func responseHead(_ upstream: UpstreamResponseHead, _ exchange: ProxyExchange) -> HTTPResponseHead? {
+    private func responseHead(_ upstream: UpstreamResponseHead, _ exchange: ProxyExchange) -> ClientResponseHead? {
         let filtered = exchange.headerRules.responseHeaders(
             backend: upstream.headers,
             requestId: exchange.requestId,
@@ -488,23 +588,26 @@ extension ProxyHandler: UpstreamTransferDelegate {
         )
         guard var lines = self.applyCookiePolicy(to: filtered.lines, route: exchange.route) else { return nil }
         if let cors = exchange.cors { lines = cors.apply(to: lines) }
-        var headers = HTTPHeaders(unlabelled: lines)
-        if !headers.contains(name: "content-length"), Self.mayHaveBody(status: upstream.status) {
+        let hasLength = lines.contains { $0.name.utf8.count == 14 && $0.name.lowercased() == "content-length" }
+        if !hasLength, Self.mayHaveBody(status: upstream.status) {
             if exchange.version == .http1_0 {
                 exchange.keepAlive = false  // an HTTP/1.0 body without a length ends with the connection
             } else {
-                headers.add(name: "Transfer-Encoding", value: "chunked")  // curl de-chunked it; frame it again
+                lines.append(("Transfer-Encoding", "chunked"))  // curl de-chunked it; frame it again
             }
         }
         if !exchange.keepAlive {
-            headers.add(name: "Connection", value: "close")
+            lines.append(("Connection", "close"))
         } else if exchange.version == .http1_0 {
-            headers.add(name: "Connection", value: "keep-alive")
+            lines.append(("Connection", "keep-alive"))
         }
-        return HTTPResponseHead(
-            version: exchange.version,
-            status: HTTPResponseStatus(statusCode: upstream.status, reasonPhrase: upstream.reason),
-            headers: headers
-        )
+        return ClientResponseHead(status: upstream.status, reason: upstream.reason, lines: lines)
     }
+}
+
+/// A backend's response head as the client gets it.
+struct ClientResponseHead {
+    var status: Int
+    var reason: String
+    var lines: [(name: String, value: String)]
 }

@@ -126,6 +126,30 @@ struct ForwardingRoundTripTests {
         }
     }
 
+    /// HEAD of a body the backend would send chunked, and HEAD answered by the gateway itself
+    /// (404 with a JSON body on GET): heads only, with their framing lines, and nothing stray
+    /// after them on the connection.
+    @Test func headOfChunkedAndLocalAnswersSendsNoBody() async throws {
+        try await withGateway { gateway, _ in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.sendRequest(method: "HEAD", path: "/fn/bytes/5000?chunked=1")
+            let chunked = try client.readResponse(forHEAD: true)
+            #expect(chunked.status == 200)
+            #expect(chunked.values(of: "transfer-encoding") == ["chunked"])
+            #expect(chunked.body.isEmpty)
+            try client.sendRequest(method: "HEAD", path: "/nowhere")
+            let local = try client.readResponse(forHEAD: true)
+            #expect(local.status == 404)
+            #expect(Int(local.header("content-length") ?? "") ?? 0 > 0)
+            #expect(local.body.isEmpty)
+            try client.sendRequest(path: "/fn/bytes/10")
+            let next = try client.readResponse()
+            #expect(next.status == 200)
+            #expect(next.body == TestBackend.patternBytes(count: 10))
+        }
+    }
+
     @Test func statusesWithoutBodyPassThrough() async throws {
         try await withGateway { gateway, _ in
             for status in [204, 304, 404, 500, 503] {

@@ -1,0 +1,62 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import GatewayServer
+
+/// The response bytes the gateway writes itself: exactly what NIO's `HTTPResponseEncoder`
+/// wrote (with automatic framing off), and the framing the body after the head gets.
+@Suite("ResponseWire: status line, header lines, body framing")
+struct ResponseWireTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var status: Int
+        var reason = ""
+        var version = HTTPVersion.http1_1
+        var lines: [(name: String, value: String)] = []
+        var method: HTTPMethod? = .GET
+        var wire: String
+        var framing: ResponseWire.BodyFraming
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "known status: NIO's reason phrase, the backend's ignored", status: 200, reason: "Fine",
+             lines: [("Content-Length", "2")], wire: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", framing: .identity),
+        Case(name: "custom status keeps its reason", status: 599, reason: "Custom Reason", wire: "HTTP/1.1 599 Custom Reason\r\n\r\n", framing: .identity),
+        Case(name: "HTTP/1.0 status line", status: 204, version: .http1_0, wire: "HTTP/1.0 204 No Content\r\n\r\n", framing: .identity),
+        Case(name: "lines in order, repeats kept, names as given", status: 200,
+             lines: [("Set-Cookie", "a=1"), ("x-y", ""), ("Set-Cookie", "b=2")],
+             wire: "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nx-y: \r\nSet-Cookie: b=2\r\n\r\n", framing: .identity),
+        Case(name: "Transfer-Encoding: chunked on 1.1 frames chunks", status: 200,
+             lines: [("transfer-encoding", "chunked")], wire: "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", framing: .chunked),
+        Case(name: "only the first Transfer-Encoding line counts, exactly", status: 200,
+             lines: [("Transfer-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+             wire: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", framing: .identity),
+        Case(name: "no chunking for HTTP/1.0", status: 200, version: .http1_0, lines: [("Transfer-Encoding", "chunked")],
+             wire: "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", framing: .identity),
+        Case(name: "HEAD: the head as for GET, no body", status: 200, lines: [("Transfer-Encoding", "chunked")], method: .HEAD,
+             wire: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", framing: .suppressed),
+        Case(name: "CONNECT: no body", status: 404, lines: [("Content-Length", "5")], method: .CONNECT,
+             wire: "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\n", framing: .suppressed),
+        Case(name: "no request (parse error): a body", status: 400, lines: [("Content-Length", "5")], method: nil,
+             wire: "HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\n\r\n", framing: .identity),
+    ]
+
+    @Test(arguments: cases)
+    func head(_ testCase: Case) {
+        var buffer = ByteBuffer()
+        let framing = ResponseWire.writeHead(
+            status: testCase.status, reason: testCase.reason, version: testCase.version, lines: testCase.lines,
+            requestMethod: testCase.method, into: &buffer)
+        #expect(String(buffer: buffer) == testCase.wire)
+        #expect(framing == testCase.framing)
+    }
+
+    @Test(arguments: [(1, "1\r\n"), (15, "f\r\n"), (16_384, "4000\r\n"), (1_048_576, "100000\r\n")])
+    func chunkPrefixIsHexSize(count: Int, prefix: String) {
+        #expect(String(buffer: ResponseWire.chunkPrefix(count: count, allocator: ByteBufferAllocator())) == prefix)
+        #expect(String(buffer: ResponseWire.chunkSuffix) == "\r\n")
+        #expect(String(buffer: ResponseWire.lastChunk) == "0\r\n\r\n")
+    }
+}
