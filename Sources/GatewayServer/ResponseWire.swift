@@ -24,30 +24,40 @@ enum ResponseWire {
         status: Int, reason: String = "", version: HTTPVersion, lines: HeaderLines, requestMethod: HTTPMethod?,
         into buffer: inout ByteBuffer
     ) -> BodyFraming {
-        buffer.writeStaticString("HTTP/")
-        buffer.writeString(String(version.major))
-        buffer.writeStaticString(".")
-        buffer.writeString(String(version.minor))
-        buffer.writeStaticString(" ")
         let status = HTTPResponseStatus(statusCode: status, reasonPhrase: reason)
-        buffer.writeString(String(status.code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        let statusLine = "HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n"
+        var size = statusLine.utf8.count + 2
         var transferEncoding: String?
         for (name, value) in lines {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+            size += name.utf8.count + value.utf8.count + 4
             if transferEncoding == nil, name.utf8.count == 17, name.lowercased() == "transfer-encoding" {
                 transferEncoding = value
             }
         }
-        buffer.writeStaticString("\r\n")
+        // One capacity check and one copy per string: a ByteBuffer write per piece cost 6% of
+        // a preflight answered at the edge.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
+            var cursor = copy(statusLine, to: destination, at: 0)
+            for (name, value) in lines {
+                cursor = copy(name, to: destination, at: cursor)
+                cursor = copy(": ", to: destination, at: cursor)
+                cursor = copy(value, to: destination, at: cursor)
+                cursor = copy("\r\n", to: destination, at: cursor)
+            }
+            return copy("\r\n", to: destination, at: cursor)
+        }
         if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
         let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
         return chunked ? .chunked : .identity
+    }
+
+    /// Copies `text`'s UTF-8 bytes to `destination` at `offset`; returns the offset after them.
+    private static func copy(_ text: String, to destination: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            UnsafeMutableRawBufferPointer(rebasing: destination[offset...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+            return offset + bytes.count
+        }
     }
 
     /// The size line that goes before a chunk's bytes.
