@@ -39,7 +39,7 @@ func asciiLowercased(_ byte: UInt8) -> UInt8 {
 
 /// `name` equals `lowercase` (which must be lowercase ASCII), ignoring ASCII case.
 @inline(__always)
-func nameEquals(_ name: String, _ lowercase: String) -> Bool {
+public func nameEquals(_ name: String, _ lowercase: String) -> Bool {
     let a = name.utf8, b = lowercase.utf8
     guard a.count == b.count else { return false }
     // Native strings expose their bytes contiguously: compare buffers, not view indices.

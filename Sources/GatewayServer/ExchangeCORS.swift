@@ -54,20 +54,6 @@ struct ExchangeCORS {
 }
 
 extension HTTPRequestHead {
-    /// SPEC §4: OPTIONS with an Origin (any value) and an Access-Control-Request-Method.
-    var isCORSPreflight: Bool {
-        self.method == .OPTIONS && self.headers.contains(name: "origin")
-            && self.headers.contains(name: "access-control-request-method")
-    }
-
-    /// The method routes are matched on: a preflight matches on the method it asks about.
-    var routingMethod: String {
-        if self.isCORSPreflight, let requested = self.headers.first(name: "access-control-request-method") {
-            return requested
-        }
-        return self.method.rawValue
-    }
-
     var headerLines: HeaderLines {
         // Labelled, so the array is built as HeaderLines and never cast element by element.
         self.headers.map { (name: $0.name, value: $0.value) }

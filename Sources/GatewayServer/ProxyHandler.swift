@@ -202,27 +202,28 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let snapshot = self.store.current
         let limits = snapshot.limits
-        let requestId = RequestID.resolve(clientValue: head.headers.first(name: RequestID.headerName))
+        let scan = RequestHeadScan(head.headers)
+        let requestId = RequestID.resolve(clientValue: scan.requestId)
         let keepAlive = head.isKeepAlive && !self.draining
         let (path, query) = RequestHeadCheck.splitTarget(head.uri)
         self.requestMethod = head.method
         self.record = RequestRecord(started: .now(), requestId: requestId, method: head.method.rawValue, path: path)
 
-        if let problem = RequestHeadCheck.malformation(head) {
+        if let problem = RequestHeadCheck.malformation(head, scan) {
             self.answerLocally(.error(problem, requestId: requestId), cors: nil, version: head.version, requestEnded: false, close: true, context: context)
             return
         }
-        let host = head.headers.first(name: "host")
-        let route = snapshot.routes.match(host: host, path: path, method: head.routingMethod)
+        let host = scan.host
+        let route = snapshot.routes.match(host: host, path: path, method: scan.routingMethod(head.method))
         let cors = ExchangeCORS(
             policy: route.map { $0.cors } ?? snapshot.routes.defaultCORS,
             head: head,
-            isPreflight: route != nil && head.isCORSPreflight
+            isPreflight: route != nil && scan.isCORSPreflight(method: head.method)
         )
         let preflight = cors.flatMap { $0.isPreflight ? $0.preflightDecision() : nil }
         self.record?.route = route?.name ?? ""
         self.record?.cors = cors?.outcome(preflight: preflight) ?? .none
-        if let problem = RequestHeadCheck.limitViolation(head, limits: limits) {
+        if let problem = RequestHeadCheck.limitViolation(scan, limits: limits) {
             self.answerLocally(.error(problem, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: true, context: context)
             return
         }
@@ -237,7 +238,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.answerLocally(answer, cors: nil, version: head.version, requestEnded: false, close: !keepAlive, context: context)
             return
         }
-        let framing = RequestHeadCheck.bodyFraming(head)
+        let framing = RequestHeadCheck.bodyFraming(scan)
         if case .known(let length) = framing, length > limits.maxRequestBodyBytes {
             self.answerLocally(.error(.bodyTooLarge, requestId: requestId), cors: cors, version: head.version, requestEnded: false, close: true, context: context)
             return
@@ -267,7 +268,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         self.state = .proxying(exchange)
         self.record?.upstreamStarted = .now()
         exchange.transfer = self.engine.startTransfer(request, on: context.eventLoop, delegate: self)
-        if framing != .none, RequestHeadCheck.expectsContinue(head) {
+        if framing != .none, scan.expectsContinue {
             // The client waits for this before sending its body (curl: up to 1 s). The body
             // streams upstream, so the gateway answers the expectation itself.
             var interim = context.channel.allocator.buffer(capacity: 32)

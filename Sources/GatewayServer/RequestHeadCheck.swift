@@ -7,8 +7,8 @@ import NIOHTTP1
 enum RequestHeadCheck {
     /// 400 for a head the gateway cannot route: not exactly one Host in HTTP/1.1 (RFC 9112
     /// §3.2), or a target that is not origin-form.
-    static func malformation(_ head: HTTPRequestHead) -> GatewayError? {
-        let hosts = head.headers["host"].count
+    static func malformation(_ head: HTTPRequestHead, _ scan: RequestHeadScan) -> GatewayError? {
+        let hosts = scan.hostCount
         if hosts > 1 || (hosts == 0 && head.version != .http1_0) { return .badRequest }
         guard head.uri.utf8.first == UInt8(ascii: "/") else { return .badRequest }
         return nil
@@ -16,14 +16,8 @@ enum RequestHeadCheck {
 
     /// 431 when the head exceeds `maxRequestHeaders` or `maxRequestHeaderBytes` (each line
     /// counted as `name: value\r\n`).
-    static func limitViolation(_ head: HTTPRequestHead, limits: Limits) -> GatewayError? {
-        var count = 0
-        var bytes = 0
-        for (name, value) in head.headers {
-            count += 1
-            bytes += name.utf8.count + value.utf8.count + 4
-        }
-        return count > limits.maxRequestHeaders || bytes > limits.maxRequestHeaderBytes ? .headersTooLarge : nil
+    static func limitViolation(_ scan: RequestHeadScan, limits: Limits) -> GatewayError? {
+        scan.count > limits.maxRequestHeaders || scan.bytes > limits.maxRequestHeaderBytes ? .headersTooLarge : nil
     }
 
     /// Path and query of an origin-form target; the query is kept byte for byte.
@@ -33,16 +27,11 @@ enum RequestHeadCheck {
     }
 
     /// How the request body is framed (the decoder already rejected conflicting framing).
-    static func bodyFraming(_ head: HTTPRequestHead) -> UpstreamRequest.BodyFraming {
-        if head.headers.contains(name: "transfer-encoding") { return .chunked }
-        if let length = head.headers.first(name: "content-length"), let value = Int(length) {
+    static func bodyFraming(_ scan: RequestHeadScan) -> UpstreamRequest.BodyFraming {
+        if scan.hasTransferEncoding { return .chunked }
+        if let length = scan.contentLength, let value = Int(length) {
             return .known(value)
         }
         return .none
-    }
-
-    /// `Expect: 100-continue` (RFC 9110 §10.1.1), compared case-insensitively.
-    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
-        head.headers["expect"].contains { $0.lowercased() == "100-continue" }
     }
 }

@@ -1,0 +1,61 @@
+import CORSPolicy
+import NIOHTTP1
+
+/// What the gateway reads from a request's header lines before routing, found in one pass:
+/// the checks, the routing and the CORS detection each used to scan the lines again (and two
+/// of them built arrays to count matches).
+struct RequestHeadScan {
+    /// The first Host value, and how many Host lines there are.
+    var host: String?
+    var hostCount = 0
+    /// The first X-Request-Id value.
+    var requestId: String?
+    var hasOrigin = false
+    /// The first Access-Control-Request-Method value.
+    var requestedMethod: String?
+    var hasTransferEncoding = false
+    /// The first Content-Length value.
+    var contentLength: String?
+    var expectsContinue = false
+    /// Header lines, and their bytes counted as `name: value\r\n` (SPEC §3 limits).
+    var count = 0
+    var bytes = 0
+
+    init(_ headers: HTTPHeaders) {
+        for (name, value) in headers {
+            self.count += 1
+            self.bytes += name.utf8.count + value.utf8.count + 4
+            // The length picks the one name a line can be, so most lines cost no comparison.
+            switch name.utf8.count {
+            case 4 where nameEquals(name, "host"):
+                self.hostCount += 1
+                if self.host == nil { self.host = value }
+            case 6 where nameEquals(name, "origin"):
+                self.hasOrigin = true
+            case 6 where nameEquals(name, "expect"):
+                if value.lowercased() == "100-continue" { self.expectsContinue = true }
+            case 12 where nameEquals(name, "x-request-id"):
+                if self.requestId == nil { self.requestId = value }
+            case 14 where nameEquals(name, "content-length"):
+                if self.contentLength == nil { self.contentLength = value }
+            case 17 where nameEquals(name, "transfer-encoding"):
+                self.hasTransferEncoding = true
+            case 29 where nameEquals(name, "access-control-request-method"):
+                if self.requestedMethod == nil { self.requestedMethod = value }
+            default:
+                break
+            }
+        }
+    }
+
+    /// SPEC §4: OPTIONS with an Origin (any value) and an Access-Control-Request-Method.
+    func isCORSPreflight(method: HTTPMethod) -> Bool {
+        method == .OPTIONS && self.hasOrigin && self.requestedMethod != nil
+    }
+
+    /// The method routes are matched on: a preflight matches on the method it asks about.
+    func routingMethod(_ method: HTTPMethod) -> String {
+        if self.isCORSPreflight(method: method), let requested = self.requestedMethod { return requested }
+        return method.rawValue
+    }
+}

@@ -1,0 +1,47 @@
+import NIOHTTP1
+import Testing
+
+@testable import GatewayServer
+
+/// The one pass over a request's header lines that routing, the SPEC §3 limits and the CORS
+/// detection read from.
+@Suite("RequestHeadScan")
+struct RequestHeadScanTests {
+    @Test func findsEveryNameInAnyCaseAndKeepsTheFirstValue() {
+        let scan = RequestHeadScan(HTTPHeaders([
+            ("HOST", "a.example"), ("host", "b.example"), ("X-REQUEST-ID", "first"), ("x-request-id", "second"),
+            ("oRiGiN", "https://app.example.com"), ("ACCESS-CONTROL-REQUEST-METHOD", "PUT"),
+            ("Content-Length", "12"), ("Content-Length", "13"), ("Expect", "100-Continue"), ("X-Other", "v"),
+        ]))
+        #expect(scan.host == "a.example")
+        #expect(scan.hostCount == 2)
+        #expect(scan.requestId == "first")
+        #expect(scan.hasOrigin)
+        #expect(scan.requestedMethod == "PUT")
+        #expect(scan.contentLength == "12")
+        #expect(!scan.hasTransferEncoding)
+        #expect(scan.expectsContinue)
+        #expect(scan.count == 10)
+    }
+
+    @Test func countsBytesAsNameColonSpaceValueCRLF() {
+        let scan = RequestHeadScan(HTTPHeaders([("Host", "h"), ("Transfer-Encoding", "chunked"), ("Expect", "nothing")]))
+        #expect(scan.bytes == (4 + 1 + 4) + (17 + 7 + 4) + (6 + 7 + 4))
+        #expect(scan.hasTransferEncoding)
+        #expect(!scan.expectsContinue)
+        #expect(scan.requestId == nil)
+    }
+
+    @Test(arguments: [
+        (HTTPMethod.OPTIONS, [("Origin", "x"), ("Access-Control-Request-Method", "DELETE")], true, "DELETE"),
+        (.OPTIONS, [("Origin", ""), ("Access-Control-Request-Method", "")], true, ""),
+        (.OPTIONS, [("Access-Control-Request-Method", "DELETE")], false, "OPTIONS"),
+        (.OPTIONS, [("Origin", "x")], false, "OPTIONS"),
+        (.GET, [("Origin", "x"), ("Access-Control-Request-Method", "DELETE")], false, "GET"),
+    ])
+    func preflightDetectionAndRoutingMethod(method: HTTPMethod, lines: [(String, String)], preflight: Bool, routing: String) {
+        let scan = RequestHeadScan(HTTPHeaders(lines))
+        #expect(scan.isCORSPreflight(method: method) == preflight)
+        #expect(scan.routingMethod(method) == routing)
+    }
+}
