@@ -9,6 +9,9 @@ struct LocalAnswer {
     /// Without Content-Length and Connection, which the writer adds.
     var headers: [(name: String, value: String)]
     var body: ByteBuffer?
+    /// An `X-Request-Id` line to write after `headers` (a preflight answer's), kept apart so a
+    /// cached decision's lines are written as they are instead of copied to append one.
+    var requestId: String?
 
     static func error(_ error: GatewayError, requestId: String) -> LocalAnswer {
         LocalAnswer(
@@ -18,19 +21,17 @@ struct LocalAnswer {
         )
     }
 
-    /// The header lines on the wire: `headers`, then the framing the writer owns.
-    func wireLines(close: Bool) -> HeaderLines {
-        var lines = self.headers
-        lines.reserveCapacity(lines.count + 2)
-        lines.append(("Content-Length", String(self.body?.readableBytes ?? 0)))
-        if close { lines.append(("Connection", "close")) }
-        return lines
+    /// What the writer adds after `headers`: the request id, Content-Length and Connection.
+    func closingLines(close: Bool) -> ResponseWire.ClosingLines {
+        ResponseWire.ClosingLines(requestId: self.requestId, contentLength: self.body?.readableBytes ?? 0, close: close)
     }
 
     /// The whole response as bytes, closing the connection, for a request that never parsed.
     func serialized() -> ByteBuffer {
         var buffer = ByteBuffer()
-        ResponseWire.writeHead(status: self.status, version: .http1_1, lines: self.wireLines(close: true), requestMethod: nil, into: &buffer)
+        ResponseWire.writeHead(
+            status: self.status, version: .http1_1, lines: self.headers, closing: self.closingLines(close: true),
+            requestMethod: nil, into: &buffer)
         if var body = self.body { buffer.writeBuffer(&body) }
         return buffer
     }

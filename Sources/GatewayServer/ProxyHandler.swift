@@ -232,9 +232,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         if let cors, let decision = preflight, cors.answersAtEdge(decision) {
-            var headers = decision.headers
-            headers.append((RequestID.headerName, requestId))
-            let answer = LocalAnswer(status: decision.status, headers: headers, body: nil)
+            let answer = LocalAnswer(status: decision.status, headers: decision.headers, body: nil, requestId: requestId)
             self.answerLocally(answer, cors: nil, version: head.version, requestEnded: false, close: !keepAlive, context: context)
             return
         }
@@ -380,7 +378,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         // Head and body in one buffer, one write.
         var buffer = context.channel.allocator.buffer(capacity: 512 + (answer.body?.readableBytes ?? 0))
         self.bodyFraming = ResponseWire.writeHead(
-            status: answer.status, version: version, lines: answer.wireLines(close: close),
+            status: answer.status, version: version, lines: answer.headers, closing: answer.closingLines(close: close),
             requestMethod: self.requestMethod, into: &buffer)
         if var body = answer.body, self.bodyFraming != .suppressed {
             buffer.writeBuffer(&body)

@@ -1,4 +1,5 @@
 import CORSPolicy
+import GatewayPolicy
 import NIOCore
 import NIOHTTP1
 
@@ -17,12 +18,22 @@ enum ResponseWire {
         case suppressed
     }
 
-    /// Writes a status line and header lines; returns how the body that follows is framed.
-    /// `requestMethod` is nil when there was no parsable request.
+    /// The lines a local answer ends its head with, in this order: `X-Request-Id` (when
+    /// given), `Content-Length`, and `Connection: close` when the connection ends after it.
+    struct ClosingLines {
+        var requestId: String?
+        var contentLength: Int
+        var close: Bool
+
+        fileprivate var contentLengthValue: String { String(self.contentLength) }
+    }
+
+    /// Writes a status line and header lines (`lines`, then `closing`'s); returns how the body
+    /// that follows is framed. `requestMethod` is nil when there was no parsable request.
     @discardableResult
     static func writeHead(
-        status: Int, reason: String = "", version: HTTPVersion, lines: HeaderLines, requestMethod: HTTPMethod?,
-        into buffer: inout ByteBuffer
+        status: Int, reason: String = "", version: HTTPVersion, lines: HeaderLines, closing: ClosingLines? = nil,
+        requestMethod: HTTPMethod?, into buffer: inout ByteBuffer
     ) -> BodyFraming {
         let status = HTTPResponseStatus(statusCode: status, reasonPhrase: reason)
         let statusLine = "HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n"
@@ -34,6 +45,12 @@ enum ResponseWire {
                 transferEncoding = value
             }
         }
+        let contentLength = closing?.contentLengthValue
+        if let closing {
+            if let requestId = closing.requestId { size += RequestID.headerName.utf8.count + requestId.utf8.count + 4 }
+            size += "Content-Length: \r\n".utf8.count + contentLength!.utf8.count
+            if closing.close { size += "Connection: close\r\n".utf8.count }
+        }
         // One capacity check and one copy per string: a ByteBuffer write per piece cost 6% of
         // a preflight answered at the edge.
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
@@ -43,6 +60,18 @@ enum ResponseWire {
                 cursor = copy(": ", to: destination, at: cursor)
                 cursor = copy(value, to: destination, at: cursor)
                 cursor = copy("\r\n", to: destination, at: cursor)
+            }
+            if let closing, let contentLength {
+                if let requestId = closing.requestId {
+                    cursor = copy(RequestID.headerName, to: destination, at: cursor)
+                    cursor = copy(": ", to: destination, at: cursor)
+                    cursor = copy(requestId, to: destination, at: cursor)
+                    cursor = copy("\r\n", to: destination, at: cursor)
+                }
+                cursor = copy("Content-Length: ", to: destination, at: cursor)
+                cursor = copy(contentLength, to: destination, at: cursor)
+                cursor = copy("\r\n", to: destination, at: cursor)
+                if closing.close { cursor = copy("Connection: close\r\n", to: destination, at: cursor) }
             }
             return copy("\r\n", to: destination, at: cursor)
         }

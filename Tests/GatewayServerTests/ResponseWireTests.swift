@@ -53,6 +53,19 @@ struct ResponseWireTests {
         #expect(framing == testCase.framing)
     }
 
+    @Test func closingLinesFollowTheHeaderLinesInOrder() {
+        var buffer = ByteBuffer()
+        let closing = ResponseWire.ClosingLines(requestId: "abc", contentLength: 0, close: true)
+        ResponseWire.writeHead(
+            status: 204, version: .http1_1, lines: [("Vary", "Origin")], closing: closing, requestMethod: .OPTIONS, into: &buffer)
+        #expect(String(buffer: buffer) == "HTTP/1.1 204 No Content\r\nVary: Origin\r\nX-Request-Id: abc\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        buffer.clear()
+        ResponseWire.writeHead(
+            status: 404, version: .http1_0, lines: [("Content-Type", "application/json")],
+            closing: .init(requestId: nil, contentLength: 1234, close: false), requestMethod: .GET, into: &buffer)
+        #expect(String(buffer: buffer) == "HTTP/1.0 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 1234\r\n\r\n")
+    }
+
     @Test(arguments: [(1, "1\r\n"), (15, "f\r\n"), (16_384, "4000\r\n"), (1_048_576, "100000\r\n")])
     func chunkPrefixIsHexSize(count: Int, prefix: String) {
         #expect(String(buffer: ResponseWire.chunkPrefix(count: count, allocator: ByteBufferAllocator())) == prefix)
