@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "GatewayServer", "GatewayConfig", "GatewayTestSupport", "FunctionDemo",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

@@ -22,7 +22,6 @@ final class ProxyExchange {
     var responseEnded = false
     /// The transfer ended (completed, failed or was cancelled): no more events matter.
     var upstreamFinished = false
-    var responseTimer: Scheduled<Void>?
 
     init(
         route: CompiledRoute,
@@ -42,10 +41,5 @@ final class ProxyExchange {
         self.keepAlive = keepAlive
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.hasRequestBody = hasRequestBody
-    }
-
-    func cancelResponseTimer() {
-        self.responseTimer?.cancel()
-        self.responseTimer = nil
     }
 }

@@ -38,6 +38,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// Shutting down: the current exchange finishes, then the connection closes.
     private var draining = false
     private var context: ChannelHandlerContext?
+    /// The current exchange's wait for its response head (the backend's `responseTimeoutMs`).
+    private var responseDeadline: LazyDeadline?
     /// Client reads are held while the upload buffer is full.
     private var readsHeld = false
     private var readPending = false
@@ -63,9 +65,12 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.responseDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.responseTimedOut() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.responseDeadline?.stop()
+        self.responseDeadline = nil  // its callback holds this handler
         self.context = nil
     }
 
@@ -327,13 +332,13 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func startResponseTimer(_ exchange: ProxyExchange, context: ChannelHandlerContext) {
         guard !exchange.responseHeadSent, !exchange.upstreamFinished else { return }
         let timeout = TimeAmount.milliseconds(Int64(exchange.route.backend.responseTimeoutMs))
-        exchange.responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            self.responseTimedOut(exchange)
-        }
+        self.responseDeadline?.set(after: timeout)
     }
 
-    private func responseTimedOut(_ exchange: ProxyExchange) {
-        guard let context = self.context, case .proxying(let current) = self.state, current === exchange,
+    /// The deadline is cleared whenever an exchange stops waiting for its head, so an expiry
+    /// always belongs to the current exchange.
+    private func responseTimedOut() {
+        guard let context = self.context, case .proxying(let exchange) = self.state,
             !exchange.responseHeadSent, !exchange.upstreamFinished
         else { return }
         self.stopUpstream(exchange)
@@ -434,7 +439,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard !exchange.upstreamFinished else { return }
         exchange.transfer?.cancel()
         exchange.upstreamFinished = true
-        exchange.cancelResponseTimer()
+        self.responseDeadline?.clear()
         self.record?.upstreamEnded = .now()
     }
 
@@ -472,7 +477,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
         for event in events {
             switch event {
             case .head(let head):
-                exchange.cancelResponseTimer()
+                self.responseDeadline?.clear()
                 guard let responseHead = self.responseHead(head, exchange) else {
                     // A cookie the route's policy rejects: nothing of this response goes out.
                     self.stopUpstream(exchange)
@@ -513,7 +518,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
                 return
             case .failed(let failure):
                 exchange.upstreamFinished = true
-                exchange.cancelResponseTimer()
+                self.responseDeadline?.clear()
                 self.record?.upstreamEnded = .now()
                 self.releaseHeldReads(context: context)
                 let code: GatewayError

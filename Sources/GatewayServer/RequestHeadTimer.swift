@@ -24,13 +24,8 @@ final class RequestHeadTimer: ChannelDuplexHandler {
     private let telemetry: RequestTelemetry
     private var state = State.waitingForHead(sawBytes: false)
     private var headStarted = NIODeadline.now()
-    /// When the current wait ends; nil during an exchange.
-    private var deadline: NIODeadline?
-    /// The one scheduled check, and when it fires. Moving `deadline` later never reschedules:
-    /// the check re-arms itself for what is left. Scheduling and cancelling a task per request
-    /// cost about 10% of a preflight answered at the edge.
-    private var timer: Scheduled<Void>?
-    private var timerFires = NIODeadline.distantFuture
+    /// When the current wait ends; cleared during an exchange.
+    private var deadline: LazyDeadline?
     private var context: ChannelHandlerContext?
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount, telemetry: RequestTelemetry) {
@@ -41,11 +36,13 @@ final class RequestHeadTimer: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.deadline = LazyDeadline(eventLoop: context.eventLoop) { self.expired() }
         if context.channel.isActive { self.arm(self.headerTimeout) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.timer?.cancel()
+        self.deadline?.stop()
+        self.deadline = nil  // its callback holds this handler
         self.context = nil
     }
 
@@ -55,7 +52,7 @@ final class RequestHeadTimer: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.timer?.cancel()
+        self.deadline?.stop()
         context.fireChannelInactive()
     }
 
@@ -76,7 +73,7 @@ final class RequestHeadTimer: ChannelDuplexHandler {
 
     /// The proxy handler got a complete head.
     func headReceived() {
-        self.deadline = nil
+        self.deadline?.clear()
         self.state = .inExchange
     }
 
@@ -87,29 +84,7 @@ final class RequestHeadTimer: ChannelDuplexHandler {
     }
 
     private func arm(_ timeout: TimeAmount) {
-        let deadline = NIODeadline.now() + timeout
-        self.deadline = deadline
-        if self.timer == nil || deadline < self.timerFires { self.schedule(at: deadline) }
-    }
-
-    private func schedule(at time: NIODeadline) {
-        guard let context = self.context else { return }
-        self.timer?.cancel()
-        self.timerFires = time
-        self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: time) {
-            self.timer = nil
-            self.check()
-        }
-    }
-
-    /// The scheduled check fired: expire, wait for what is left, or (mid-exchange) stop.
-    private func check() {
-        guard let deadline = self.deadline else { return }
-        if deadline > .now() {
-            self.schedule(at: deadline)
-        } else {
-            self.expired()
-        }
+        self.deadline?.set(after: timeout)
     }
 
     private func expired() {

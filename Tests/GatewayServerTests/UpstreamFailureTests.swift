@@ -59,6 +59,25 @@ struct UpstreamFailureTests {
         }
     }
 
+    /// Keep-alive requests each get the whole timeout from their own start: the second one
+    /// answers after the first one's deadline would have passed, and the third times out a full
+    /// timeout after it was sent.
+    @Test func eachRequestOnAConnectionGetsItsOwnResponseTimeout() async throws {
+        try await withGateway(backend: #""responseTimeoutMs": 300"#) { gateway, _ in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            for _ in 0..<2 {
+                try client.sendRequest(path: "/fn/slow-head/200")
+                #expect(try client.readResponse().status == 200)
+            }
+            let started = ContinuousClock.now
+            try client.sendRequest(path: "/fn/silent")
+            let response = try client.readResponse()
+            #expect(response.status == 504)
+            #expect(ContinuousClock.now - started >= .milliseconds(290))
+        }
+    }
+
     @Test(arguments: ["/fn/hangup-before-head", "/fn/garbage"])
     func brokenResponseBeforeTheHeadIsA502(path: String) async throws {
         try await withGateway { gateway, _ in
