@@ -77,6 +77,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .closed = self.state { return }  // closing: nothing more is answered
         let part = self.unwrapInboundIn(data)
         if !self.pipelined.isEmpty || self.currentRequestIsComplete {
             self.pipelined.append(.part(part))

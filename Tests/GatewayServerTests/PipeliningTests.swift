@@ -50,6 +50,22 @@ struct PipeliningTests {
         }
     }
 
+    /// A request the gateway answers with an error that closes the connection (400: no Host):
+    /// the request pipelined behind it is never forwarded.
+    @Test func nothingAfterAClosingErrorIsForwarded() async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            let host = "127.0.0.1:\(gateway.port)"
+            try client.send(
+                Array("GET /fn/echo/no-host HTTP/1.1\r\n\r\n".utf8)
+                    + RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/after", host: host))
+            #expect(try client.readResponse().status == 400)
+            #expect(try client.isClosedByPeer(within: .seconds(2)))
+            #expect(backend.requests.isEmpty)
+        }
+    }
+
     /// Requests pipelined behind `Connection: close` are never answered or forwarded.
     @Test func nothingAfterConnectionCloseIsAnswered() async throws {
         try await withGateway { gateway, backend in
