@@ -42,6 +42,8 @@ final class CurlShard: @unchecked Sendable {
     private var slots = ConnectionSlots<CurlTransfer>()
     private var pendingDelivery: [CurlTransfer] = []
     private var idleEasyHandles: [UnsafeMutableRawPointer] = []
+    /// Where each request header line is spelled for curl, which copies it.
+    private var headerLineBytes: [CChar] = []
     private static let maxIdleEasyHandles = 256
 
     init(name: String, maxCachedConnections: Int, idleConnectionMaxAgeSeconds: Int) {
@@ -199,8 +201,7 @@ final class CurlShard: @unchecked Sendable {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         var sawAccept = false
         for (name, value) in request.headers {
-            // "Name;" is curl's spelling of a header with an empty value.
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            list = self.appendHeaderLine(to: list, name: name, value: value)
             if !sawAccept, name.utf8.count == 6, name.lowercased() == "accept" { sawAccept = true }
         }
         list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
@@ -208,6 +209,24 @@ final class CurlShard: @unchecked Sendable {
         transfer.curlHeaderList = list
         ok = easy.set(CURLOPT_HTTPHEADER, list: list) && ok
         return ok
+    }
+
+    /// Appends "Name: value" ("Name;", curl's spelling of an empty value) spelled in a reused
+    /// buffer: building a String per line and converting it cost two allocations per line.
+    private func appendHeaderLine(
+        to list: UnsafeMutablePointer<curl_slist>?, name: String, value: String
+    ) -> UnsafeMutablePointer<curl_slist>? {
+        self.headerLineBytes.removeAll(keepingCapacity: true)
+        for byte in name.utf8 { self.headerLineBytes.append(CChar(bitPattern: byte)) }
+        if value.isEmpty {
+            self.headerLineBytes.append(CChar(UInt8(ascii: ";")))
+        } else {
+            self.headerLineBytes.append(CChar(UInt8(ascii: ":")))
+            self.headerLineBytes.append(CChar(UInt8(ascii: " ")))
+            for byte in value.utf8 { self.headerLineBytes.append(CChar(bitPattern: byte)) }
+        }
+        self.headerLineBytes.append(0)
+        return self.headerLineBytes.withUnsafeBufferPointer { curl_slist_append(list, $0.baseAddress) }
     }
 
     private func collectFinishedTransfers() {

@@ -31,7 +31,9 @@ struct EasyHandle {
     @discardableResult
     func set(_ option: CURLoption, _ value: String) -> Bool {
         assert(Self.kind(of: option) == Self.pointerKind, "\(option) does not take a string")
-        return self.check(gw_easy_setopt_str(self.raw, option, value))
+        // `withCString` lends a native string's own bytes; passing the String itself made
+        // Swift copy it into a new array first.
+        return value.withCString { self.check(gw_easy_setopt_str(self.raw, option, $0)) }
     }
 
     /// Pointer options are *not* copied: the pointee must outlive the transfer.
