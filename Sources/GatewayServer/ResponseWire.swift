@@ -36,8 +36,11 @@ enum ResponseWire {
         requestMethod: HTTPMethod?, into buffer: inout ByteBuffer
     ) -> BodyFraming {
         let status = HTTPResponseStatus(statusCode: status, reasonPhrase: reason)
-        let statusLine = "HTTP/\(version.major).\(version.minor) \(status.code) \(status.reasonPhrase)\r\n"
-        var size = statusLine.utf8.count + 2
+        let reasonPhrase = status.reasonPhrase
+        // "HTTP/1.1 204 No Content\r\n", spelled straight into the buffer: as one interpolated
+        // String it cost two allocations per response.
+        let versionText = Self.versionText(version)
+        var size = versionText.utf8.count + 4 + reasonPhrase.utf8.count + 2 + 2
         var transferEncoding: String?
         for (name, value) in lines {
             size += name.utf8.count + value.utf8.count + 4
@@ -54,7 +57,10 @@ enum ResponseWire {
         // One capacity check and one copy per string: a ByteBuffer write per piece cost 6% of
         // a preflight answered at the edge.
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
-            var cursor = copy(statusLine, to: destination, at: 0)
+            var cursor = copy(versionText, to: destination, at: 0)
+            cursor = Self.writeStatusCode(Int(status.code), to: destination, at: cursor)
+            cursor = copy(reasonPhrase, to: destination, at: cursor)
+            cursor = copy("\r\n", to: destination, at: cursor)
             for (name, value) in lines {
                 cursor = copy(name, to: destination, at: cursor)
                 cursor = copy(": ", to: destination, at: cursor)
@@ -78,6 +84,24 @@ enum ResponseWire {
         if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
         let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
         return chunked ? .chunked : .identity
+    }
+
+    /// "HTTP/1.1 " for the versions clients speak; other versions spelled out.
+    private static func versionText(_ version: HTTPVersion) -> String {
+        switch (version.major, version.minor) {
+        case (1, 1): "HTTP/1.1 "
+        case (1, 0): "HTTP/1.0 "
+        default: "HTTP/\(version.major).\(version.minor) "
+        }
+    }
+
+    /// Three digits and a space (status codes are 100–999: the decoders reject others).
+    private static func writeStatusCode(_ code: Int, to destination: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        destination[offset] = UInt8(ascii: "0") + UInt8(code / 100 % 10)
+        destination[offset + 1] = UInt8(ascii: "0") + UInt8(code / 10 % 10)
+        destination[offset + 2] = UInt8(ascii: "0") + UInt8(code % 10)
+        destination[offset + 3] = UInt8(ascii: " ")
+        return offset + 4
     }
 
     /// Copies `text`'s UTF-8 bytes to `destination` at `offset`; returns the offset after them.
