@@ -1,4 +1,3 @@
-import CORSPolicy
 import GatewayPolicy
 import NIOCore
 import NIOHTTP1
