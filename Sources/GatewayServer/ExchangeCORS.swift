@@ -36,7 +36,7 @@ struct ExchangeCORS {
         if let decision {
             return .preflight(rejection: decision.rejection, enforced: self.enforced)
         }
-        let origins = self.requestHeaders.lazy.filter { $0.name.utf8.count == 6 && $0.name.lowercased() == "origin" }
+        let origins = self.requestHeaders.lazy.filter { nameEquals($0.name, "origin") }
         var iterator = origins.makeIterator()
         guard let first = iterator.next() else { return .actual(.absent, enforced: self.enforced) }
         let allowed = iterator.next() == nil && self.policy.originAllowed(first.value)

@@ -1,3 +1,4 @@
+import CORSPolicy
 import CookiePolicy
 import CurlEngine
 import Foundation
@@ -576,7 +577,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
     }
 
     private static func isSetCookie(_ line: (name: String, value: String)) -> Bool {
-        line.name.utf8.count == 10 && line.name.lowercased() == "set-cookie"
+        nameEquals(line.name, "set-cookie")
     }
 
     /// RFC 9110 §6.4.1: 1xx, 204 and 304 responses never carry a body.
@@ -593,7 +594,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
         )
         guard var lines = self.applyCookiePolicy(to: filtered.lines, route: exchange.route) else { return nil }
         if let cors = exchange.cors { lines = cors.apply(to: lines) }
-        let hasLength = lines.contains { $0.name.utf8.count == 14 && $0.name.lowercased() == "content-length" }
+        let hasLength = lines.contains { nameEquals($0.name, "content-length") }
         if !hasLength, Self.mayHaveBody(status: upstream.status) {
             if exchange.version == .http1_0 {
                 exchange.keepAlive = false  // an HTTP/1.0 body without a length ends with the connection
