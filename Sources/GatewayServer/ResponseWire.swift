@@ -24,8 +24,6 @@ enum ResponseWire {
         var requestId: String?
         var contentLength: Int
         var close: Bool
-
-        fileprivate var contentLengthValue: String { String(self.contentLength) }
     }
 
     /// Writes a status line and header lines (`lines`, then `closing`'s); returns how the body
@@ -44,14 +42,14 @@ enum ResponseWire {
         var transferEncoding: String?
         for (name, value) in lines {
             size += name.utf8.count + value.utf8.count + 4
-            if transferEncoding == nil, name.utf8.count == 17, name.lowercased() == "transfer-encoding" {
+            if transferEncoding == nil, nameEquals(name, "transfer-encoding") {
                 transferEncoding = value
             }
         }
-        let contentLength = closing?.contentLengthValue
-        if let closing {
+        let contentLength = closing.map { String($0.contentLength) }
+        if let closing, let contentLength {
             if let requestId = closing.requestId { size += RequestID.headerName.utf8.count + requestId.utf8.count + 4 }
-            size += "Content-Length: \r\n".utf8.count + contentLength!.utf8.count
+            size += "Content-Length: \r\n".utf8.count + contentLength.utf8.count
             if closing.close { size += "Connection: close\r\n".utf8.count }
         }
         // One capacity check and one copy per string: a ByteBuffer write per piece cost 6% of
