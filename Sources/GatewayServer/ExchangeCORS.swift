@@ -11,8 +11,15 @@ struct ExchangeCORS {
     /// the request's header lines are never copied.
     init?(policy: CORSPolicy?, head: HTTPRequestHead, isPreflight: Bool) {
         guard let policy, policy.config.mode != .off else { return nil }
+        self.init(policy: policy, requestHeaders: head.headerLines, isPreflight: isPreflight)
+    }
+
+    /// `requestHeaders` needs only the lines the policy reads: the preflight fast lane passes
+    /// Origin and the Access-Control-Request-* lines.
+    init?(policy: CORSPolicy?, requestHeaders: HeaderLines, isPreflight: Bool) {
+        guard let policy, policy.config.mode != .off else { return nil }
         self.policy = policy
-        self.requestHeaders = head.headerLines
+        self.requestHeaders = requestHeaders
         self.isPreflight = isPreflight
     }
 

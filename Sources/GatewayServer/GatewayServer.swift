@@ -65,31 +65,39 @@ public final class GatewayServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let limits = store.current.limits
-                    let timer = RequestHeadTimer(
-                        headerTimeout: .milliseconds(Int64(limits.headerTimeoutMs)),
-                        idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs)),
-                        telemetry: telemetry
-                    )
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(timer)
-                    // The decoder alone: ProxyHandler queues pipelined requests and writes the
-                    // response bytes itself (ResponseWire), so NIO's pipelining handler and
-                    // response encoder are not in the pipeline. The gateway's own header values
-                    // are validated when the config loads, and backend header lines come parsed
-                    // from curl (no CR, LF or NUL can survive the line split).
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-                        leftOverBytesStrategy: .dropBytes,
-                        informationalResponseStrategy: .drop,
-                        limitConfiguration: Self.decoderLimits(for: limits)
-                    )))
-                    try sync.addHandler(ProxyHandler(store: store, engine: engine, telemetry: telemetry, headTimer: timer))
+                    try Self.addConnectionHandlers(to: channel, store: store, engine: engine, telemetry: telemetry)
                 }
             }
             .bind(host: address.host, port: address.port)
             .get()
         self.listeners.withLock { $0.append(channel) }
         return channel
+    }
+
+    /// A client connection's pipeline: head timer, preflight fast lane, HTTP decoder, proxy.
+    static func addConnectionHandlers(
+        to channel: Channel, store: RouteTableStore, engine: CurlEngine, telemetry: RequestTelemetry
+    ) throws {
+        let limits = store.current.limits
+        let timer = RequestHeadTimer(
+            headerTimeout: .milliseconds(Int64(limits.headerTimeoutMs)),
+            idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs)),
+            telemetry: telemetry
+        )
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(timer)
+        try sync.addHandler(PreflightFastLane(store: store, telemetry: telemetry, headTimer: timer))
+        // The decoder alone: ProxyHandler queues pipelined requests and writes the response
+        // bytes itself (ResponseWire), so NIO's pipelining handler and response encoder are
+        // not in the pipeline. The gateway's own header values are validated when the config
+        // loads, and backend header lines come parsed from curl (no CR, LF or NUL can survive
+        // the line split).
+        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+            leftOverBytesStrategy: .dropBytes,
+            informationalResponseStrategy: .drop,
+            limitConfiguration: Self.decoderLimits(for: limits)
+        )))
+        try sync.addHandler(ProxyHandler(store: store, engine: engine, telemetry: telemetry, headTimer: timer))
     }
 
     /// Graceful shutdown (SPEC §8): stop accepting, close idle connections, let in-flight

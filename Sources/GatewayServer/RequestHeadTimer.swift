@@ -57,12 +57,19 @@ final class RequestHeadTimer: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.headBytesArrived()
+        context.fireChannelRead(data)
+    }
+
+    /// Bytes of a request head arrived: the idle wait is over and the head clock starts. The
+    /// preflight fast lane calls this too, for the bytes it hands on after answering a preflight
+    /// from the same read.
+    func headBytesArrived() {
         if case .waitingForHead(sawBytes: false) = self.state {
             self.state = .waitingForHead(sawBytes: true)
             self.headStarted = .now()
-            self.arm(self.headerTimeout)  // the idle wait is over; the head clock starts now
+            self.arm(self.headerTimeout)
         }
-        context.fireChannelRead(data)
     }
 
     /// Part of a request head has arrived: a draining connection waits for the rest.

@@ -33,24 +33,30 @@ enum ResponseWire {
         status: Int, reason: String = "", version: HTTPVersion, lines: HeaderLines, closing: ClosingLines? = nil,
         requestMethod: HTTPMethod?, into buffer: inout ByteBuffer
     ) -> BodyFraming {
+        let transferEncoding = Self.writeStatusAndLines(status: status, reason: reason, version: version, lines: lines, into: &buffer)
+        Self.writeEnd(closing: closing, into: &buffer)
+        if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
+        let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
+        return chunked ? .chunked : .identity
+    }
+
+    /// The start of a head: the status line and `lines`. Returns the first Transfer-Encoding
+    /// value among them. `writeEnd` completes the head.
+    static func writeStatusAndLines(
+        status: Int, reason: String = "", version: HTTPVersion, lines: HeaderLines, into buffer: inout ByteBuffer
+    ) -> String? {
         let status = HTTPResponseStatus(statusCode: status, reasonPhrase: reason)
         let reasonPhrase = status.reasonPhrase
         // "HTTP/1.1 204 No Content\r\n", spelled straight into the buffer: as one interpolated
         // String it cost two allocations per response.
         let versionText = Self.versionText(version)
-        var size = versionText.utf8.count + 4 + reasonPhrase.utf8.count + 2 + 2
+        var size = versionText.utf8.count + 4 + reasonPhrase.utf8.count + 2
         var transferEncoding: String?
         for (name, value) in lines {
             size += name.utf8.count + value.utf8.count + 4
             if transferEncoding == nil, nameEquals(name, "transfer-encoding") {
                 transferEncoding = value
             }
-        }
-        let contentLength = closing.map { String($0.contentLength) }
-        if let closing, let contentLength {
-            if let requestId = closing.requestId { size += RequestID.headerName.utf8.count + requestId.utf8.count + 4 }
-            size += "Content-Length: \r\n".utf8.count + contentLength.utf8.count
-            if closing.close { size += "Connection: close\r\n".utf8.count }
         }
         // One capacity check and one copy per string: a ByteBuffer write per piece cost 6% of
         // a preflight answered at the edge.
@@ -65,6 +71,22 @@ enum ResponseWire {
                 cursor = copy(value, to: destination, at: cursor)
                 cursor = copy("\r\n", to: destination, at: cursor)
             }
+            return cursor
+        }
+        return transferEncoding
+    }
+
+    /// The end of a head: `closing`'s lines, if any, and the empty line.
+    static func writeEnd(closing: ClosingLines?, into buffer: inout ByteBuffer) {
+        let contentLength = closing.map { String($0.contentLength) }
+        var size = 2
+        if let closing, let contentLength {
+            if let requestId = closing.requestId { size += RequestID.headerName.utf8.count + requestId.utf8.count + 4 }
+            size += "Content-Length: \r\n".utf8.count + contentLength.utf8.count
+            if closing.close { size += "Connection: close\r\n".utf8.count }
+        }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
+            var cursor = 0
             if let closing, let contentLength {
                 if let requestId = closing.requestId {
                     cursor = copy(RequestID.headerName, to: destination, at: cursor)
@@ -79,9 +101,6 @@ enum ResponseWire {
             }
             return copy("\r\n", to: destination, at: cursor)
         }
-        if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
-        let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
-        return chunked ? .chunked : .identity
     }
 
     /// "HTTP/1.1 " for the versions clients speak; other versions spelled out.

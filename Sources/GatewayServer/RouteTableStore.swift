@@ -19,6 +19,7 @@ public struct GatewaySnapshot: Sendable {
 /// so replacing the snapshot never disturbs an exchange in flight.
 public final class RouteTableStore: Sendable {
     private let storage: Mutex<GatewaySnapshot>
+    private let replacements = Atomic<Int>(0)
 
     public init(_ snapshot: GatewaySnapshot) {
         self.storage = Mutex(snapshot)
@@ -28,7 +29,14 @@ public final class RouteTableStore: Sendable {
         self.storage.withLock { $0 }
     }
 
+    /// Changes with every `replace`: what was decided from one snapshot stays valid while it
+    /// reads the same, and reading it takes no lock.
+    var version: Int {
+        self.replacements.load(ordering: .acquiring)
+    }
+
     public func replace(with snapshot: GatewaySnapshot) {
         self.storage.withLock { $0 = snapshot }
+        self.replacements.add(1, ordering: .releasing)
     }
 }

@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CORSPolicy
+import GatewayConfig
+import GatewayPolicy
+import NIOCore
+
+/// Answers CORS preflights at the edge straight from the received bytes, in front of NIO's
+/// HTTP decoder: a preflight spent 14% of its CPU in the decoder (llhttp, `HTTPRequestHead`,
+/// a `String` per header line) and as much again in the exchange machinery it never uses.
+///
+/// It answers only what `ProxyHandler` would answer at the edge, byte for byte the same way
+/// (`ResponseWire`, one access record, the head timer told): a complete `PlainRequestHead`
+/// with method OPTIONS, an Origin and an Access-Control-Request-Method, exactly one Host, no
+/// body framing, `Expect` or `Upgrade`, no `Connection` other than `keep-alive`, within the
+/// header limits, matching a route whose enforced policy answers this preflight itself.
+///
+/// The first bytes it does not answer that way (a partial head, any other request, a drain)
+/// go to the decoder, and so does everything after: the connection stays on the general path
+/// for good, so the decoder always starts at a request boundary and responses stay in order.
+/// A browser sends preflights without credentials, on connections of their own, so the
+/// connections that carry them usually carry nothing else.
+final class PreflightFastLane: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let store: RouteTableStore
+    private let telemetry: RequestTelemetry
+    private let headTimer: RequestHeadTimer
+    /// Once set, every byte goes to the decoder.
+    private(set) var handedOff = false
+    /// The parser's field spans, reused for every head on this connection.
+    private var fields: [PlainRequestHead.Field] = []
+    /// The last preflight answered on this connection.
+    private var lastAnswer: EdgePreflightAnswer?
+
+    init(store: RouteTableStore, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
+        self.store = store
+        self.telemetry = telemetry
+        self.headTimer = headTimer
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.handedOff else {
+            context.fireChannelRead(data)
+            return
+        }
+        var buffer = self.unwrapInboundIn(data)
+        var answered = false
+        while buffer.readableBytes > 0, let length = self.answerPreflight(at: buffer, context: context) {
+            buffer.moveReaderIndex(forwardBy: length)
+            answered = true
+        }
+        if answered { context.flush() }
+        if buffer.readableBytes > 0 {
+            self.handedOff = true
+            if answered { self.headTimer.headBytesArrived() }  // the rest starts a new head
+            context.fireChannelRead(self.wrapInboundOut(buffer))
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Shutting down: ProxyHandler decides what a draining connection still answers.
+        if event is DrainEvent { self.handedOff = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Answers the request at the start of `buffer` if it is a preflight this lane takes;
+    /// returns the length of its head, or nil (nothing written, nothing recorded).
+    private func answerPreflight(at buffer: ByteBuffer, context: ChannelHandlerContext) -> Int? {
+        let configVersion = self.store.version
+        let answer: EdgePreflightAnswer
+        if let last = self.lastAnswer, last.configVersion == configVersion, last.isRepeated(by: buffer) {
+            answer = last
+        } else {
+            guard let decided = self.decide(buffer, configVersion: configVersion) else { return nil }
+            answer = decided
+            self.lastAnswer = decided
+        }
+        self.headTimer.headReceived()
+        let requestId = answer.clientRequestId ?? RequestID.generate()
+        var record = RequestRecord(started: .now(), requestId: requestId, method: "OPTIONS", path: answer.path)
+        record.route = answer.route
+        record.cors = answer.cors
+        record.status = answer.status
+        var response = context.channel.allocator.buffer(capacity: answer.statusAndLines.readableBytes + 96)
+        response.writeImmutableBuffer(answer.statusAndLines)
+        ResponseWire.writeEnd(
+            closing: ResponseWire.ClosingLines(requestId: requestId, contentLength: 0, close: false), into: &response)
+        context.write(self.wrapOutboundOut(response), promise: nil)
+        self.telemetry.record(record)
+        self.headTimer.exchangeFinished()
+        return answer.head.count
+    }
+
+    /// What `ProxyHandler` would answer at the edge for the head at the start of `buffer`;
+    /// nil when it would not answer it there, or when the head is not a plain preflight.
+    private func decide(_ buffer: ByteBuffer, configVersion: Int) -> EdgePreflightAnswer? {
+        let snapshot = self.store.current
+        return buffer.withUnsafeReadableBytes { bytes -> EdgePreflightAnswer? in
+            guard let request = PlainPreflight(bytes, fields: &self.fields, limits: snapshot.limits),
+                let route = snapshot.routes.match(host: request.host, path: request.path, method: request.requestedMethod),
+                let cors = ExchangeCORS(policy: route.cors, requestHeaders: request.corsLines, isPreflight: true)
+            else { return nil }
+            let decision = cors.preflightDecision()
+            guard cors.answersAtEdge(decision) else { return nil }
+            var statusAndLines = ByteBuffer()
+            _ = ResponseWire.writeStatusAndLines(status: decision.status, version: .http1_1, lines: decision.headers, into: &statusAndLines)
+            return EdgePreflightAnswer(
+                head: Array(UnsafeRawBufferPointer(rebasing: bytes[..<request.headLength])),
+                configVersion: configVersion,
+                statusAndLines: statusAndLines,
+                clientRequestId: request.requestId.flatMap { RequestID.isAcceptable($0) ? $0 : nil },
+                path: request.path,
+                route: route.name,
+                cors: cors.outcome(preflight: decision),
+                status: decision.status
+            )
+        }
+    }
+}
+
+/// A preflight answer at the edge, kept with the head it answers: a connection that repeats
+/// its last preflight byte for byte (a page's repeated fetches do; nothing in a preflight
+/// changes between them) gets the same answer without the head being parsed, routed, decided
+/// or encoded again, for as long as the configuration is unchanged.
+struct EdgePreflightAnswer {
+    /// The request head, final CRLF included.
+    let head: [UInt8]
+    /// `RouteTableStore.version` when it was decided.
+    let configVersion: Int
+    /// The answer's status line and CORS lines; the request id and Content-Length follow.
+    let statusAndLines: ByteBuffer
+    /// The client's acceptable X-Request-Id; nil: each answer gets a new id.
+    let clientRequestId: String?
+    let path: String
+    let route: String
+    let cors: CORSOutcome
+    let status: Int
+
+    /// Whether `buffer` starts with this answer's head. A head ends at its first empty line,
+    /// so the bytes after it belong to the next request.
+    func isRepeated(by buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { bytes in
+            bytes.count >= self.head.count
+                && self.head.withUnsafeBytes { head in memcmp(head.baseAddress!, bytes.baseAddress!, head.count) == 0 }
+        }
+    }
+}
+
+/// What the fast lane reads from a plain preflight head: nil for any head it does not take.
+struct PlainPreflight {
+    var headLength: Int
+    var host: String
+    /// The target without its query, as `ProxyHandler` routes and logs it.
+    var path: String
+    var requestedMethod: String
+    var requestId: String?
+    /// Origin, Access-Control-Request-* lines, in order: all a preflight decision reads.
+    var corsLines: HeaderLines = []
+
+    init?(_ bytes: UnsafeRawBufferPointer, fields: inout [PlainRequestHead.Field], limits: Limits) {
+        guard case .complete(let method, let target, let length) =
+            PlainRequestHead.parse(bytes, fields: &fields, maxFields: limits.maxRequestHeaders),
+            Self.equals(bytes, method, "OPTIONS", ignoringCase: false)
+        else { return nil }
+        self.headLength = length
+        var host: String?
+        var hostCount = 0
+        var requestedMethod: String?
+        var hasOrigin = false
+        var headerBytes = 0
+        for field in fields {
+            headerBytes += field.name.count + field.value.count + 4
+            let name = field.name
+            // The length picks the one name a line can be, as in RequestHeadScan.
+            switch name.count {
+            case 4 where Self.equals(bytes, name, "host"):
+                hostCount += 1
+                host = Self.string(bytes, field.value)
+            case 6 where Self.equals(bytes, name, "origin"):
+                hasOrigin = true
+                self.corsLines.append((name: "Origin", value: Self.string(bytes, field.value)))
+            case 6 where Self.equals(bytes, name, "expect"), 7 where Self.equals(bytes, name, "upgrade"),
+                14 where Self.equals(bytes, name, "content-length"), 17 where Self.equals(bytes, name, "transfer-encoding"):
+                return nil
+            case 10 where Self.equals(bytes, name, "connection"):
+                guard Self.equals(bytes, field.value, "keep-alive") else { return nil }
+            case 12 where Self.equals(bytes, name, "x-request-id"):
+                if self.requestId == nil { self.requestId = Self.string(bytes, field.value) }
+            case 29 where Self.equals(bytes, name, "access-control-request-method"):
+                let value = Self.string(bytes, field.value)
+                if requestedMethod == nil { requestedMethod = value }
+                self.corsLines.append((name: "Access-Control-Request-Method", value: value))
+            case 30 where Self.equals(bytes, name, "access-control-request-headers"):
+                self.corsLines.append((name: "Access-Control-Request-Headers", value: Self.string(bytes, field.value)))
+            case 38 where Self.equals(bytes, name, "access-control-request-private-network"):
+                self.corsLines.append((name: "Access-Control-Request-Private-Network", value: Self.string(bytes, field.value)))
+            default:
+                break
+            }
+        }
+        // Anything the general path answers with an error (400, 431) or does not answer at
+        // the edge goes there.
+        guard hostCount == 1, let host, hasOrigin, let requestedMethod, headerBytes <= limits.maxRequestHeaderBytes
+        else { return nil }
+        self.host = host
+        self.requestedMethod = requestedMethod
+        let queryMark = bytes[target.start..<target.end].firstIndex(of: UInt8(ascii: "?")) ?? target.end
+        self.path = Self.string(bytes, PlainRequestHead.Span(start: target.start, end: queryMark))
+    }
+
+    private static func string(_ bytes: UnsafeRawBufferPointer, _ span: PlainRequestHead.Span) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end]), as: UTF8.self)
+    }
+
+    /// Compares with `text`, by default ASCII case-insensitively with `text` in lowercase (the
+    /// parser admits ASCII only).
+    private static func equals(
+        _ bytes: UnsafeRawBufferPointer, _ span: PlainRequestHead.Span, _ text: StaticString, ignoringCase: Bool = true
+    ) -> Bool {
+        guard span.count == text.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        for offset in 0..<span.count {
+            var byte = bytes[span.start + offset]
+            if ignoringCase, byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+            if byte != expected[offset] { return false }
+        }
+        return true
+    }
+}
