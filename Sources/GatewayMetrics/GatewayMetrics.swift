@@ -81,6 +81,31 @@ public final class GatewayMetrics: Sendable {
         corsRejections[RejectionSeries(route: route, reason: reason, mode: mode)].increment()
     }
 
+    /// The series a preflight answered with `status` moves, found once: the preflight fast
+    /// lane keeps them with a connection's last answer, and counting a repeat of it then costs
+    /// the atomic adds alone instead of two or three locked look-ups that hash label values.
+    /// `reason` is the rejection reason, nil when the preflight was allowed.
+    public func preflightCounters(route: String, status: Int, reason: String?, mode: CORSDecisionMode) -> PreflightCounters {
+        PreflightCounters(
+            request: requests[RequestSeries(route: route, method: methodLabel("OPTIONS"), status: status)],
+            preflight: preflights[PreflightSeries(route: route, allowed: reason == nil, mode: mode)],
+            rejection: reason.map { corsRejections[RejectionSeries(route: route, reason: $0, mode: mode)] }
+        )
+    }
+
+    /// What `recordRequest`, `recordPreflight` and `recordCORSRejection` count for one preflight.
+    public struct PreflightCounters: Sendable {
+        let request: Counter
+        let preflight: Counter
+        let rejection: Counter?
+
+        public func increment() {
+            self.request.increment()
+            self.preflight.increment()
+            self.rejection?.increment()
+        }
+    }
+
     /// Rounds to whole nanoseconds (swift-metrics' `recordSeconds` truncates `seconds * 1e9`, which
     /// records 1.001 s as 1.000999999 s), counts a negative duration as 0 and ignores NaN, which
     /// would trap in the conversion to integer nanoseconds.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CORSPolicy
 import GatewayConfig
+import GatewayMetrics
 import GatewayPolicy
 import NIOCore
 
@@ -90,7 +91,7 @@ final class PreflightFastLane: ChannelInboundHandler {
         ResponseWire.writeEnd(
             closing: ResponseWire.ClosingLines(requestId: requestId, contentLength: 0, close: false), into: &response)
         context.write(self.wrapOutboundOut(response), promise: nil)
-        self.telemetry.record(record)
+        self.telemetry.record(record, counters: answer.counters)
         self.headTimer.exchangeFinished()
         return answer.head.count
     }
@@ -106,6 +107,11 @@ final class PreflightFastLane: ChannelInboundHandler {
             else { return nil }
             let decision = cors.preflightDecision()
             guard cors.answersAtEdge(decision) else { return nil }
+            var counted = RequestRecord(started: .now(), requestId: "", method: "OPTIONS", path: request.path)
+            counted.route = route.name
+            counted.cors = cors.outcome(preflight: decision)
+            counted.status = decision.status
+            guard let counters = self.telemetry.preflightCounters(for: counted) else { return nil }
             var statusAndLines = ByteBuffer()
             _ = ResponseWire.writeStatusAndLines(status: decision.status, version: .http1_1, lines: decision.headers, into: &statusAndLines)
             return EdgePreflightAnswer(
@@ -115,8 +121,9 @@ final class PreflightFastLane: ChannelInboundHandler {
                 clientRequestId: request.requestId.flatMap { RequestID.isAcceptable($0) ? $0 : nil },
                 path: request.path,
                 route: route.name,
-                cors: cors.outcome(preflight: decision),
-                status: decision.status
+                cors: counted.cors,
+                status: decision.status,
+                counters: counters
             )
         }
     }
@@ -126,7 +133,7 @@ final class PreflightFastLane: ChannelInboundHandler {
 /// its last preflight byte for byte (a page's repeated fetches do; nothing in a preflight
 /// changes between them) gets the same answer without the head being parsed, routed, decided
 /// or encoded again, for as long as the configuration is unchanged.
-struct EdgePreflightAnswer {
+final class EdgePreflightAnswer {
     /// The request head, final CRLF included.
     let head: [UInt8]
     /// `RouteTableStore.version` when it was decided.
@@ -139,6 +146,23 @@ struct EdgePreflightAnswer {
     let route: String
     let cors: CORSOutcome
     let status: Int
+    /// The metric series each answer counts in.
+    let counters: GatewayMetrics.PreflightCounters
+
+    init(
+        head: [UInt8], configVersion: Int, statusAndLines: ByteBuffer, clientRequestId: String?, path: String,
+        route: String, cors: CORSOutcome, status: Int, counters: GatewayMetrics.PreflightCounters
+    ) {
+        self.head = head
+        self.configVersion = configVersion
+        self.statusAndLines = statusAndLines
+        self.clientRequestId = clientRequestId
+        self.path = path
+        self.route = route
+        self.cors = cors
+        self.status = status
+        self.counters = counters
+    }
 
     /// Whether `buffer` starts with this answer's head. A head ends at its first empty line,
     /// so the bytes after it belong to the next request.

@@ -39,6 +39,24 @@ public final class RequestTelemetry: Sendable {
                 self.metrics.recordCORSRejection(route: record.route, reason: rejection.rawValue, mode: mode)
             }
         }
+        self.writeAccessLine(record, now: now, upstream: upstream)
+    }
+
+    /// Records a preflight answered at the edge with the counters `preflightCounters(for:)`
+    /// found for an earlier record that differs from it only in time and request id.
+    func record(_ record: RequestRecord, counters: GatewayMetrics.PreflightCounters) {
+        counters.increment()
+        self.writeAccessLine(record, now: .now(), upstream: nil)
+    }
+
+    /// The series `record(_:)` counts a preflight answered at the edge in; nil for any other record.
+    func preflightCounters(for record: RequestRecord) -> GatewayMetrics.PreflightCounters? {
+        guard case .preflight(let rejection, let enforced) = record.cors, record.upstreamStarted == nil else { return nil }
+        return self.metrics.preflightCounters(
+            route: record.route, status: record.status, reason: rejection?.rawValue, mode: Self.mode(enforced))
+    }
+
+    private func writeAccessLine(_ record: RequestRecord, now: NIODeadline, upstream: TimeAmount?) {
         // The line's metadata is built only when there is a log to write: with the access log
         // off it cost about 2% of a preflight.
         guard let accessLog else { return }

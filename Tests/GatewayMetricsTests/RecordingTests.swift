@@ -32,6 +32,26 @@ import Testing
         #expect(try scrape(metrics).value(series) == 2)
     }
 
+    /// The counters found once for a preflight move what the three record calls move.
+    @Test(arguments: [(204, nil as String?, CORSDecisionMode.enforce), (403, "headers", .enforce), (403, "origin", .reportOnly)])
+    func preflightCountersMoveWhatTheRecordCallsMove(status: Int, reason: String?, mode: CORSDecisionMode) throws {
+        let counters = metrics.preflightCounters(route: "api", status: status, reason: reason, mode: mode)
+        let byCounters = try changes {
+            counters.increment()
+            counters.increment()
+        }
+        let byRecordCalls = try changes {
+            for _ in 0..<2 {
+                metrics.recordRequest(route: "api", method: "OPTIONS", status: status)
+                metrics.recordPreflight(route: "api", allowed: reason == nil, mode: mode)
+                if let reason { metrics.recordCORSRejection(route: "api", reason: reason, mode: mode) }
+            }
+        }
+        #expect(byCounters == byRecordCalls)
+        #expect(byCounters.count == (reason == nil ? 2 : 3))
+        #expect(byCounters.values.allSatisfy { $0 == 2 })
+    }
+
     @Test(arguments: ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"])
     func standardMethodIsItsOwnLabel(method: String) throws {
         let moved = try changes { metrics.recordRequest(route: "api", method: method, status: 204) }

@@ -116,14 +116,17 @@ struct PreflightFastLaneTests {
 
     @Test func answersARejectedPreflightAndCountsIt() throws {
         let lane = try Lane()
-        try lane.send(Self.preflight(origin: "https://evil.example") + Self.preflight(method: "DELETE"))
+        // The second is a repeat: answered from the kept answer, counted the same.
+        try lane.send(Self.preflight(origin: "https://evil.example") + Self.preflight(origin: "https://evil.example") + Self.preflight(method: "DELETE"))
         let written = try lane.written()
-        #expect(written.components(separatedBy: "HTTP/1.1 403 Forbidden\r\n").count == 3)
+        #expect(written.components(separatedBy: "HTTP/1.1 403 Forbidden\r\n").count == 4)
         #expect(!written.contains("Access-Control-Allow-Origin"))
         #expect(lane.forwarded.bytes.isEmpty)
-        #expect(lane.accessLog.entries.map { $0["cors_reason"] } == ["origin", "method"])
+        #expect(lane.accessLog.entries.map { $0["cors_reason"] } == ["origin", "origin", "method"])
         let exposition = lane.metrics.exposition(openConnections: 0, transfersInFlight: 0)
-        #expect(exposition.contains(#"cors_gateway_preflights_total{route="fn",result="rejected",mode="enforce"} 2"#))
+        #expect(exposition.contains(#"cors_gateway_preflights_total{route="fn",result="rejected",mode="enforce"} 3"#))
+        #expect(exposition.contains(#"cors_gateway_cors_rejections_total{route="fn",reason="origin",mode="enforce"} 2"#))
+        #expect(exposition.contains(#"cors_gateway_requests_total{route="fn",method="OPTIONS",status="403"} 3"#))
     }
 
     @Test func answersBackToBackPreflightsThenHandsTheRestOverFromItsStart() throws {
