@@ -7,10 +7,12 @@ import GatewayPolicy
 /// requests the connection may sit idle for `idleTimeout`; once the first byte of the next
 /// request arrives, its head must complete within `headerTimeout`. On expiry a connection that
 /// sent part of a head gets 408 `header_timeout`; one that sent nothing is just closed (SPEC §7).
-final class RequestHeadTimer: ChannelDuplexHandler {
+///
+/// Inbound only (it writes its 408 through its context): outbound writes, flushes and reads
+/// pass it by instead of through a forwarding hop each.
+final class RequestHeadTimer: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum State {

@@ -43,10 +43,12 @@ public final class RequestTelemetry: Sendable {
     }
 
     /// Records a preflight answered at the edge with the counters `preflightCounters(for:)`
-    /// found for an earlier record that differs from it only in time and request id.
-    func record(_ record: RequestRecord, counters: GatewayMetrics.PreflightCounters) {
+    /// found for an earlier record that differs from it only in time and request id. `record`
+    /// is built only when there is an access log to write it to.
+    func record(_ record: () -> RequestRecord, counters: GatewayMetrics.PreflightCounters) {
         counters.increment()
-        self.writeAccessLine(record, now: .now(), upstream: nil)
+        guard self.accessLog != nil else { return }
+        self.writeAccessLine(record(), now: .now(), upstream: nil)
     }
 
     /// The series `record(_:)` counts a preflight answered at the edge in; nil for any other record.

@@ -78,16 +78,15 @@ enum ResponseWire {
 
     /// The end of a head: `closing`'s lines, if any, and the empty line.
     static func writeEnd(closing: ClosingLines?, into buffer: inout ByteBuffer) {
-        let contentLength = closing.map { String($0.contentLength) }
         var size = 2
-        if let closing, let contentLength {
+        if let closing {
             if let requestId = closing.requestId { size += RequestID.headerName.utf8.count + requestId.utf8.count + 4 }
-            size += "Content-Length: \r\n".utf8.count + contentLength.utf8.count
+            size += "Content-Length: \r\n".utf8.count + Self.decimalDigits(closing.contentLength)
             if closing.close { size += "Connection: close\r\n".utf8.count }
         }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { destination in
             var cursor = 0
-            if let closing, let contentLength {
+            if let closing {
                 if let requestId = closing.requestId {
                     cursor = copy(RequestID.headerName, to: destination, at: cursor)
                     cursor = copy(": ", to: destination, at: cursor)
@@ -95,7 +94,7 @@ enum ResponseWire {
                     cursor = copy("\r\n", to: destination, at: cursor)
                 }
                 cursor = copy("Content-Length: ", to: destination, at: cursor)
-                cursor = copy(contentLength, to: destination, at: cursor)
+                cursor = Self.writeDecimal(closing.contentLength, to: destination, at: cursor)
                 cursor = copy("\r\n", to: destination, at: cursor)
                 if closing.close { cursor = copy("Connection: close\r\n", to: destination, at: cursor) }
             }
@@ -119,6 +118,31 @@ enum ResponseWire {
         destination[offset + 2] = UInt8(ascii: "0") + UInt8(code % 10)
         destination[offset + 3] = UInt8(ascii: " ")
         return offset + 4
+    }
+
+    /// How many digits `value` (≥ 0) has in decimal.
+    private static func decimalDigits(_ value: Int) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return digits
+    }
+
+    /// `value` (≥ 0) in decimal, written in place: a `String` per Content-Length was 0.7% of a
+    /// preflight answered in the fast lane.
+    private static func writeDecimal(_ value: Int, to destination: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        let end = offset + Self.decimalDigits(value)
+        var rest = value
+        var cursor = end
+        repeat {
+            cursor -= 1
+            destination[cursor] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
+        return end
     }
 
     /// Copies `text`'s UTF-8 bytes to `destination` at `offset`; returns the offset after them.

@@ -260,7 +260,8 @@ struct PreflightFastLaneTests {
         let snapshot = try Lane.snapshot(Self.config)
         let engine = CurlEngine()
         defer { engine.shutdown() }
-        let telemetry = RequestTelemetry(metrics: GatewayMetrics(), accessLog: nil)
+        let metrics = GatewayMetrics()
+        let telemetry = RequestTelemetry(metrics: metrics, accessLog: nil)
         let channel = EmbeddedChannel()
         try GatewayServer.addConnectionHandlers(to: channel, store: RouteTableStore(snapshot), engine: engine, telemetry: telemetry)
         let lane = try channel.pipeline.syncOperations.handler(type: PreflightFastLane.self)
@@ -277,6 +278,10 @@ struct PreflightFastLaneTests {
         #expect(try exchange("GET /nowhere HTTP/1.1\r\nHost: gw.test\r\n\r\n").hasPrefix("HTTP/1.1 404"))
         #expect(lane.handedOff)
         #expect(try exchange(preflight) == fast)
+        // Counted with the access log off, in the lane and on the general path alike.
+        let exposition = metrics.exposition(openConnections: 0, transfersInFlight: 0)
+        #expect(exposition.contains(#"cors_gateway_requests_total{route="fn",method="OPTIONS",status="204"} 2"#))
+        #expect(exposition.contains(#"cors_gateway_preflights_total{route="fn",result="allowed",mode="enforce"} 2"#))
         _ = try channel.finish(acceptAlreadyClosed: true)
     }
 }

@@ -66,6 +66,13 @@ struct ResponseWireTests {
         #expect(String(buffer: buffer) == "HTTP/1.0 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 1234\r\n\r\n")
     }
 
+    @Test(arguments: [0, 7, 9, 10, 99, 100, 1_048_576, Int(Int32.max)])
+    func contentLengthIsWrittenInDecimal(length: Int) {
+        var buffer = ByteBuffer()
+        ResponseWire.writeEnd(closing: .init(requestId: nil, contentLength: length, close: false), into: &buffer)
+        #expect(String(buffer: buffer) == "Content-Length: \(length)\r\n\r\n")
+    }
+
     @Test(arguments: [(1, "1\r\n"), (15, "f\r\n"), (16_384, "4000\r\n"), (1_048_576, "100000\r\n")])
     func chunkPrefixIsHexSize(count: Int, prefix: String) {
         #expect(String(buffer: ResponseWire.chunkPrefix(count: count, allocator: ByteBufferAllocator())) == prefix)
