@@ -5,6 +5,22 @@ import Testing
 /// X-Request-Id, order of repeated headers; and the rewritten target.
 @Suite("Header forwarding to a plain backend", .serialized)
 struct HeaderForwardingTests {
+    /// curl drops a header line given as "Name:" and sends "Name;" as an empty header: the
+    /// gateway spells empty values curl's way, so they arrive empty, in place, not lost.
+    @Test func emptyHeaderValuesReachTheBackendEmpty() async throws {
+        try await withGateway { gateway, backend in
+            let response = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/empty",
+                headers: [("X-Before", "1"), ("X-Empty", ""), ("X-After", "2")]
+            )
+            #expect(response.status == 200)
+            let request = try #require(backend.requests.last)
+            #expect(request.values(of: "x-empty") == [""])
+            let names = request.headers.map { $0.0.lowercased() }.filter { $0.hasPrefix("x-") && !$0.hasPrefix("x-forwarded") && $0 != "x-request-id" }
+            #expect(names == ["x-before", "x-empty", "x-after"])
+        }
+    }
+
     @Test func requestHeadersAreForwardedPerSpec() async throws {
         try await withGateway { gateway, backend in
             let response = try RawHTTPClient.request(
