@@ -50,6 +50,15 @@ public func nameEquals(_ name: String, _ lowercase: String) -> Bool {
     return utf8EqualsLowercase(a, b)
 }
 
+/// `bytes` equal `lowercase` (lowercase ASCII), ignoring ASCII case: the same comparison as
+/// `nameEquals`, for header bytes that were never made a `String`.
+@inline(__always)
+public func bytesEqualLowercase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+    bytes.withMemoryRebound(to: UInt8.self) { bytes in
+        buffersEqualLowercase(bytes, UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount))
+    }
+}
+
 @inline(__always)
 func buffersEqualLowercase(_ name: UnsafeBufferPointer<UInt8>, _ lowercase: UnsafeBufferPointer<UInt8>) -> Bool {
     guard name.count == lowercase.count else { return false }

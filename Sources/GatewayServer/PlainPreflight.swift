@@ -15,7 +15,7 @@ struct PlainPreflight {
     init?(_ bytes: UnsafeRawBufferPointer, fields: inout [PlainRequestHead.Field], limits: Limits) {
         guard case .complete(let method, let target, let length) =
             PlainRequestHead.parse(bytes, fields: &fields, maxFields: limits.maxRequestHeaders),
-            Self.equals(bytes, method, "OPTIONS", ignoringCase: false)
+            bytes[method.start..<method.end].elementsEqual("OPTIONS".utf8)  // methods are case-sensitive
         else { return nil }
         self.headLength = length
         var host: String?
@@ -67,18 +67,8 @@ struct PlainPreflight {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end]), as: UTF8.self)
     }
 
-    /// Compares with `text`, by default ASCII case-insensitively with `text` in lowercase (the
-    /// parser admits ASCII only).
-    private static func equals(
-        _ bytes: UnsafeRawBufferPointer, _ span: PlainRequestHead.Span, _ text: StaticString, ignoringCase: Bool = true
-    ) -> Bool {
-        guard span.count == text.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-        for offset in 0..<span.count {
-            var byte = bytes[span.start + offset]
-            if ignoringCase, byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-            if byte != expected[offset] { return false }
-        }
-        return true
+    /// Compares with `lowercase` ignoring ASCII case (the parser admits ASCII only).
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ span: PlainRequestHead.Span, _ lowercase: StaticString) -> Bool {
+        bytesEqualLowercase(UnsafeRawBufferPointer(rebasing: bytes[span.start..<span.end]), lowercase)
     }
 }

@@ -116,11 +116,9 @@ final class PreflightFastLane: ChannelInboundHandler {
             else { return nil }
             let decision = cors.preflightDecision()
             guard cors.answersAtEdge(decision) else { return nil }
-            var counted = RequestRecord(started: .now(), requestId: "", method: "OPTIONS", path: request.path)
-            counted.route = route.name
-            counted.cors = cors.outcome(preflight: decision)
-            counted.status = decision.status
-            guard let counters = self.telemetry.preflightCounters(for: counted) else { return nil }
+            let outcome = cors.outcome(preflight: decision)
+            guard let counters = self.telemetry.preflightCounters(route: route.name, status: decision.status, cors: outcome)
+            else { return nil }
             var statusAndLines = ByteBuffer()
             _ = ResponseWire.writeStatusAndLines(status: decision.status, version: .http1_1, lines: decision.headers, into: &statusAndLines)
             return EdgePreflightAnswer(
@@ -130,7 +128,7 @@ final class PreflightFastLane: ChannelInboundHandler {
                 clientRequestId: request.requestId.flatMap { RequestID.isAcceptable($0) ? $0 : nil },
                 path: request.path,
                 route: route.name,
-                cors: counted.cors,
+                cors: outcome,
                 status: decision.status,
                 counters: counters
             )

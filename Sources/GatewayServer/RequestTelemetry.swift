@@ -51,11 +51,11 @@ public final class RequestTelemetry: Sendable {
         self.writeAccessLine(record(), now: .now(), upstream: nil)
     }
 
-    /// The series `record(_:)` counts a preflight answered at the edge in; nil for any other record.
-    func preflightCounters(for record: RequestRecord) -> GatewayMetrics.PreflightCounters? {
-        guard case .preflight(let rejection, let enforced) = record.cors, record.upstreamStarted == nil else { return nil }
-        return self.metrics.preflightCounters(
-            route: record.route, status: record.status, reason: rejection?.rawValue, mode: Self.mode(enforced))
+    /// The series `record(_:)` counts a preflight answered at the edge with `status` in; nil
+    /// when `cors` is not a preflight's outcome.
+    func preflightCounters(route: String, status: Int, cors: CORSOutcome) -> GatewayMetrics.PreflightCounters? {
+        guard case .preflight(let rejection, let enforced) = cors else { return nil }
+        return self.metrics.preflightCounters(route: route, status: status, reason: rejection?.rawValue, mode: Self.mode(enforced))
     }
 
     private func writeAccessLine(_ record: RequestRecord, now: NIODeadline, upstream: TimeAmount?) {
