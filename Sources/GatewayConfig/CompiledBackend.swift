@@ -33,6 +33,10 @@ public final class CompiledBackend: Sendable {
     public let origin: String
     public let connectTimeoutMs: Int
     public let responseTimeoutMs: Int
+    /// SPEC §11: the longest pause of a moving body, in either direction.
+    public let idleTimeoutMs: Int
+    /// SPEC §11: the longest wait for a `maxConnections` slot before 503 `upstream_busy`.
+    public let queueTimeoutMs: Int
     public let maxConnections: Int
     public let caFile: String?
     public let kind: BackendKind
@@ -54,6 +58,8 @@ public final class CompiledBackend: Sendable {
         self.origin = "\(url.scheme)://\(url.host)" + (url.hasExplicitPort ? ":\(url.port)" : "")
         self.connectTimeoutMs = config.connectTimeoutMs
         self.responseTimeoutMs = config.responseTimeoutMs
+        self.idleTimeoutMs = config.idleTimeoutMs
+        self.queueTimeoutMs = config.queueTimeoutMs
         self.maxConnections = config.maxConnections
         self.caFile = config.caFile
         if let packageJson = config.packageJson {

@@ -63,6 +63,18 @@ enum JSONRead {
         return integer
     }
 
+    /// An integer inside `range`; anything else (a fraction, a string, out of range) is refused
+    /// with the range spelled out.
+    static func integer(in range: ClosedRange<Int>) -> Decoder<Int> {
+        { value, path, diagnostics in
+            guard case .number(let number) = value, let integer = Int(exactly: number), range.contains(integer) else {
+                diagnostics.error(path, "expected an integer from \(range.lowerBound) to \(range.upperBound), got \(value.kindDescription)")
+                return nil
+            }
+            return integer
+        }
+    }
+
     /// Kept raw (for /config): `cors` and `cookies` are validated field by field by
     /// `CORSFields` and `CookieFields`.
     static func object(_ value: JSONValue, _ path: JSONPath, _ diagnostics: inout Diagnostics) -> JSONValue? {

@@ -80,6 +80,11 @@ public struct BackendConfig: Sendable, Equatable {
     public var connectTimeoutMs: Int
     /// No response head within this time → 504.
     public var responseTimeoutMs: Int
+    /// While a body is moving (request upstream, response to the client), no byte in that
+    /// direction for this long ends the exchange (SPEC §11); not `Limits.idleTimeoutMs`.
+    public var idleTimeoutMs: Int
+    /// Longest wait for one of `maxConnections` slots → 503 `upstream_busy` (SPEC §11).
+    public var queueTimeoutMs: Int
     /// Pooled, reused connections to this backend.
     public var maxConnections: Int
     /// PEM bundle to trust for an https backend; nil means the system store.
@@ -91,6 +96,8 @@ public struct BackendConfig: Sendable, Equatable {
         packageJson: String? = nil,
         connectTimeoutMs: Int = 2000,
         responseTimeoutMs: Int = 30000,
+        idleTimeoutMs: Int = 60000,
+        queueTimeoutMs: Int = 5000,
         maxConnections: Int = 256,
         caFile: String? = nil
     ) {
@@ -99,6 +106,8 @@ public struct BackendConfig: Sendable, Equatable {
         self.packageJson = packageJson
         self.connectTimeoutMs = connectTimeoutMs
         self.responseTimeoutMs = responseTimeoutMs
+        self.idleTimeoutMs = idleTimeoutMs
+        self.queueTimeoutMs = queueTimeoutMs
         self.maxConnections = maxConnections
         self.caFile = caFile
     }

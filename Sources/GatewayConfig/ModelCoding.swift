@@ -69,6 +69,8 @@ extension BackendConfig: Codable {
         members += [
             ("connectTimeoutMs", .integer(connectTimeoutMs)),
             ("responseTimeoutMs", .integer(responseTimeoutMs)),
+            ("idleTimeoutMs", .integer(idleTimeoutMs)),
+            ("queueTimeoutMs", .integer(queueTimeoutMs)),
             ("maxConnections", .integer(maxConnections)),
             ("caFile", caFile.map(JSONValue.string) ?? .null),
         ]

@@ -23,7 +23,13 @@ extension Limits {
 }
 
 extension BackendConfig {
-    static let keys = ["url", "runtimeHandler", "packageJson", "connectTimeoutMs", "responseTimeoutMs", "maxConnections", "caFile"]
+    static let keys = [
+        "url", "runtimeHandler", "packageJson", "connectTimeoutMs", "responseTimeoutMs",
+        "idleTimeoutMs", "queueTimeoutMs", "maxConnections", "caFile",
+    ]
+    /// SPEC §11's bounds for `idleTimeoutMs` and `queueTimeoutMs` (one hour at most);
+    /// `connectTimeoutMs` and `responseTimeoutMs` predate it and take any positive integer.
+    static let timeoutRangeMs = 1...3_600_000
 
     static func decode(_ value: JSONValue, _ path: JSONPath, _ diagnostics: inout Diagnostics) -> BackendConfig? {
         guard let object = ObjectReader(value, at: path, allowed: keys, &diagnostics) else { return nil }
@@ -41,6 +47,8 @@ extension BackendConfig {
         var backend = BackendConfig(url: url ?? "", runtimeHandler: runtimeHandler, packageJson: packageJson)
         if let timeout = object.read("connectTimeoutMs", &diagnostics, JSONRead.positiveInteger) { backend.connectTimeoutMs = timeout }
         if let timeout = object.read("responseTimeoutMs", &diagnostics, JSONRead.positiveInteger) { backend.responseTimeoutMs = timeout }
+        if let timeout = object.read("idleTimeoutMs", &diagnostics, JSONRead.integer(in: timeoutRangeMs)) { backend.idleTimeoutMs = timeout }
+        if let timeout = object.read("queueTimeoutMs", &diagnostics, JSONRead.integer(in: timeoutRangeMs)) { backend.queueTimeoutMs = timeout }
         if let count = object.read("maxConnections", &diagnostics, JSONRead.positiveInteger) { backend.maxConnections = count }
         backend.caFile = object.read("caFile", &diagnostics) { value, path, diagnostics in
             guard case .string(let file) = value, !file.isEmpty else {
