@@ -12,6 +12,8 @@ public enum GatewayError: String, Sendable, CaseIterable {
     case cookieRejected = "cookie_rejected"
     case draining = "draining"
     case upstreamTimeout = "upstream_timeout"
+    /// SPEC §11: no `maxConnections` slot of the backend became free within its `queueTimeoutMs`.
+    case upstreamBusy = "upstream_busy"
 
     public var code: String { self.rawValue }
 
@@ -23,7 +25,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
         case .bodyTooLarge: 413
         case .headersTooLarge: 431
         case .upstreamUnavailable, .upstreamInvalidResponse, .cookieRejected: 502
-        case .draining: 503
+        case .draining, .upstreamBusy: 503
         case .upstreamTimeout: 504
         }
     }
@@ -40,6 +42,17 @@ public enum GatewayError: String, Sendable, CaseIterable {
         case .cookieRejected: "The backend set a cookie the route's policy rejects."
         case .draining: "The gateway is shutting down."
         case .upstreamTimeout: "The backend did not answer in time."
+        case .upstreamBusy: "No connection to the backend became free in time."
+        }
+    }
+
+    /// The value of a `Retry-After` header (delta-seconds) the response must carry, or nil for
+    /// none: SPEC §11 has `upstream_busy` answered with `Retry-After: 1`.
+    public var retryAfterSeconds: Int? {
+        switch self {
+        case .upstreamBusy: 1
+        case .badRequest, .noRoute, .headerTimeout, .bodyTooLarge, .headersTooLarge, .upstreamUnavailable,
+             .upstreamInvalidResponse, .cookieRejected, .draining, .upstreamTimeout: nil
         }
     }
 

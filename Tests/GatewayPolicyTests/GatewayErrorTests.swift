@@ -11,6 +11,7 @@ struct GatewayErrorTests {
         (.headersTooLarge, 431, "headers_too_large"), (.upstreamUnavailable, 502, "upstream_unavailable"),
         (.upstreamInvalidResponse, 502, "upstream_invalid_response"), (.cookieRejected, 502, "cookie_rejected"),
         (.draining, 503, "draining"), (.upstreamTimeout, 504, "upstream_timeout"),
+        (.upstreamBusy, 503, "upstream_busy"),
     ])
     func statusAndCode(error: GatewayError, status: Int, code: String) throws {
         #expect(error.status == status)
@@ -19,6 +20,24 @@ struct GatewayErrorTests {
         #expect(body?["requestId"] == "r\"1")
         #expect(body?["message"]?.isEmpty == false)
         #expect(body?.count == 3)
+    }
+
+    @Test func everyCaseIsListedWithItsCode() {
+        #expect(Set(GatewayError.allCases.map(\.code)) == [
+            "bad_request", "no_route", "header_timeout", "body_too_large", "headers_too_large", "upstream_unavailable",
+            "upstream_invalid_response", "cookie_rejected", "draining", "upstream_timeout", "upstream_busy",
+        ])
+    }
+
+    @Test func upstreamBusyIsOneSentenceAndAsksForARetryAfterOneSecond() {
+        #expect(GatewayError.upstreamBusy.message == "No connection to the backend became free in time.")
+        #expect(GatewayError.upstreamBusy.retryAfterSeconds == 1)
+    }
+
+    @Test func onlyUpstreamBusyCarriesRetryAfter() {
+        for error in GatewayError.allCases where error != .upstreamBusy {
+            #expect(error.retryAfterSeconds == nil, "\(error)")
+        }
     }
 
     @Test func headersTooLargeSaysWhatTheSpecSays() {
