@@ -7,7 +7,7 @@ import Synchronization
 /// Thread confinement: the `curl…` fields are touched only on the shard's thread; `shared` is
 /// behind a mutex; the delegate is reached only on `eventLoop`. No `deinit` calls curl: the
 /// shard releases the easy handle after `curl_multi_remove_handle`.
-public final class CurlTransfer: @unchecked Sendable {
+public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     public let request: UpstreamRequest
     public let eventLoop: EventLoop
     private let delegate: NIOLoopBound<WeakDelegate>

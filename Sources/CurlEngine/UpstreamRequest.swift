@@ -28,6 +28,8 @@ public struct UpstreamRequest: Sendable {
     public var maxResponseHeaderBytes: Int
     /// PEM bundle to trust instead of the system store (https backends only).
     public var caFile: String?
+    /// Longest wait for one of `maxConnections` slots before the transfer fails as busy.
+    public var queueTimeoutMs: Int
 
     public init(
         url: String,
@@ -38,7 +40,8 @@ public struct UpstreamRequest: Sendable {
         maxConnections: Int,
         connectTimeoutMs: Int,
         maxResponseHeaderBytes: Int,
-        caFile: String? = nil
+        caFile: String? = nil,
+        queueTimeoutMs: Int = 5000
     ) {
         self.url = url
         self.method = method
@@ -49,5 +52,6 @@ public struct UpstreamRequest: Sendable {
         self.connectTimeoutMs = connectTimeoutMs
         self.maxResponseHeaderBytes = maxResponseHeaderBytes
         self.caFile = caFile
+        self.queueTimeoutMs = queueTimeoutMs
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// and head timeouts, hands each exchange to a `ProxyHandler`, and drains them at shutdown.
 public final class GatewayServer: Sendable {
     private let store: RouteTableStore
-    private let engine: CurlEngine
+    private let engine: any UpstreamClient
     private let group: EventLoopGroup
     private let limiter: ConnectionLimiter
     private let listeners = Mutex<[Channel]>([])
@@ -18,7 +18,7 @@ public final class GatewayServer: Sendable {
     /// Access log and metrics of every request.
     public let telemetry: RequestTelemetry
 
-    public init(store: RouteTableStore, engine: CurlEngine, group: EventLoopGroup, telemetry: RequestTelemetry) {
+    public init(store: RouteTableStore, engine: any UpstreamClient, group: EventLoopGroup, telemetry: RequestTelemetry) {
         self.store = store
         self.engine = engine
         self.group = group
@@ -76,7 +76,7 @@ public final class GatewayServer: Sendable {
 
     /// A client connection's pipeline: head timer, preflight fast lane, HTTP decoder, proxy.
     static func addConnectionHandlers(
-        to channel: Channel, store: RouteTableStore, engine: CurlEngine, telemetry: RequestTelemetry
+        to channel: Channel, store: RouteTableStore, engine: any UpstreamClient, telemetry: RequestTelemetry
     ) throws {
         let limits = store.current.limits
         let timer = RequestHeadTimer(
@@ -97,7 +97,7 @@ public final class GatewayServer: Sendable {
             informationalResponseStrategy: .drop,
             limitConfiguration: Self.decoderLimits(for: limits)
         )))
-        try sync.addHandler(ProxyHandler(store: store, engine: engine, telemetry: telemetry, headTimer: timer))
+        try sync.addHandler(ProxyHandler(store: store, upstream: engine, telemetry: telemetry, headTimer: timer))
     }
 
     /// Graceful shutdown (SPEC §8): stop accepting, close idle connections, let in-flight
