@@ -13,11 +13,9 @@ struct LocalAnswer {
     var requestId: String?
 
     static func error(_ error: GatewayError, requestId: String) -> LocalAnswer {
-        LocalAnswer(
-            status: error.status,
-            headers: [("Content-Type", "application/json"), (RequestID.headerName, requestId)],
-            body: ByteBuffer(string: error.jsonBody(requestId: requestId))
-        )
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), (RequestID.headerName, requestId)]
+        if let seconds = error.retryAfterSeconds { headers.append(("Retry-After", String(seconds))) }
+        return LocalAnswer(status: error.status, headers: headers, body: ByteBuffer(string: error.jsonBody(requestId: requestId)))
     }
 
     /// What the writer adds after `headers`: the request id, Content-Length and Connection.

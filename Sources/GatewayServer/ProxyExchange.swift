@@ -1,45 +1,30 @@
 import CurlEngine
 import GatewayConfig
 import GatewayPolicy
-import NIOCore
 import NIOHTTP1
 
-/// The state of one proxied request/response pair on a client connection.
+/// What one exchange on a client connection is about: the route it matched and the request it
+/// answers. Its progress lives in `ConnectionStateMachine`, not here.
 final class ProxyExchange {
-    let route: CompiledRoute
-    let headerRules: BackendHeaderRules
+    let route: CompiledRoute?
+    let headerRules: BackendHeaderRules?
     let cors: ExchangeCORS?
     let requestId: String
     let version: HTTPVersion
-    var keepAlive: Bool
-    let maxRequestBodyBytes: Int
-    let hasRequestBody: Bool
-
-    var transfer: CurlTransfer?
-    var requestBodyBytes = 0
-    var requestEnded = false
-    var responseHeadSent = false
-    var responseEnded = false
-    /// The transfer ended (completed, failed or was cancelled): no more events matter.
-    var upstreamFinished = false
+    let method: HTTPMethod
+    /// What curl sends, until the transfer starts.
+    var request: UpstreamRequest?
+    var transfer: (any UpstreamTransfer)?
 
     init(
-        route: CompiledRoute,
-        headerRules: BackendHeaderRules,
-        cors: ExchangeCORS?,
-        requestId: String,
-        version: HTTPVersion,
-        keepAlive: Bool,
-        maxRequestBodyBytes: Int,
-        hasRequestBody: Bool
+        route: CompiledRoute?, headerRules: BackendHeaderRules?, cors: ExchangeCORS?, requestId: String,
+        version: HTTPVersion, method: HTTPMethod
     ) {
         self.route = route
         self.headerRules = headerRules
         self.cors = cors
         self.requestId = requestId
         self.version = version
-        self.keepAlive = keepAlive
-        self.maxRequestBodyBytes = maxRequestBodyBytes
-        self.hasRequestBody = hasRequestBody
+        self.method = method
     }
 }

@@ -26,11 +26,15 @@ enum RequestHeadCheck {
         return (String(uri[..<mark]), String(uri[uri.utf8.index(after: mark)...]))
     }
 
-    /// How the request body is framed (the decoder already rejected conflicting framing).
+    /// How the request body is framed (the decoder already rejected conflicting framing, and
+    /// framed the body by this Content-Length, optional whitespace and all: SPEC §11).
     static func bodyFraming(_ scan: RequestHeadScan) -> UpstreamRequest.BodyFraming {
         if scan.hasTransferEncoding { return .chunked }
-        if let length = scan.contentLength, let value = Int(length) {
-            return .known(value)
+        if let contentLength = scan.contentLength {
+            var length = Substring(contentLength)
+            while let first = length.first, first == " " || first == "\t" { length.removeFirst() }
+            while let last = length.last, last == " " || last == "\t" { length.removeLast() }
+            if let value = Int(length) { return .known(value) }
         }
         return .none
     }

@@ -35,6 +35,16 @@ enum ResponseWire {
     ) -> BodyFraming {
         let transferEncoding = Self.writeStatusAndLines(status: status, reason: reason, version: version, lines: lines, into: &buffer)
         Self.writeEnd(closing: closing, into: &buffer)
+        return Self.framing(transferEncoding: transferEncoding, version: version, requestMethod: requestMethod)
+    }
+
+    /// How the body after a head with `lines` goes on the wire.
+    static func framing(lines: HeaderLines, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
+        let transferEncoding = lines.first { nameEquals($0.name, "transfer-encoding") }?.value
+        return Self.framing(transferEncoding: transferEncoding, version: version, requestMethod: requestMethod)
+    }
+
+    private static func framing(transferEncoding: String?, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
         if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
         let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
         return chunked ? .chunked : .identity

@@ -33,7 +33,8 @@ enum UpstreamRequestBuilder {
             maxConnections: backend.maxConnections,
             connectTimeoutMs: backend.connectTimeoutMs,
             maxResponseHeaderBytes: limits.maxResponseHeaderBytes,
-            caFile: backend.caFile
+            caFile: backend.caFile,
+            queueTimeoutMs: backend.queueTimeoutMs
         )
         return (request, headers.strippedCount)
     }
