@@ -455,8 +455,9 @@ struct ConnectionStateMachine {
     }
 }
 
-/// What `ProxyHandler` does for one event, executed in this order: upstream, write, record,
-/// deadline, read, connection, then (when an exchange ended) the next pipelined request.
+/// What `ProxyHandler` does for one event, executed in this order: upstream, write (the record
+/// is finished just before a response's last bytes go out), deadline, read, connection, then
+/// (when an exchange ended) the next pipelined request.
 struct ConnectionActions: Equatable {
     enum Upstream: Equatable {
         case start

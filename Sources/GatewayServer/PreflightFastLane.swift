@@ -112,11 +112,10 @@ final class PreflightFastLane: ChannelInboundHandler {
         return buffer.withUnsafeReadableBytes { bytes -> EdgePreflightAnswer? in
             guard let request = PlainPreflight(bytes, fields: &self.fields, limits: snapshot.limits),
                 let route = snapshot.routes.match(host: request.host, path: request.path, method: request.requestedMethod),
-                let cors = ExchangeCORS(policy: route.cors, requestHeaders: request.corsLines, isPreflight: true)
+                let preflight = EdgePreflight(route: route, requestHeaders: request.corsLines), preflight.answersAtEdge
             else { return nil }
-            let decision = cors.preflightDecision()
-            guard cors.answersAtEdge(decision) else { return nil }
-            let outcome = cors.outcome(preflight: decision)
+            let decision = preflight.decision
+            let outcome = preflight.outcome
             guard let counters = self.telemetry.preflightCounters(route: route.name, status: decision.status, cors: outcome)
             else { return nil }
             var statusAndLines = ByteBuffer()

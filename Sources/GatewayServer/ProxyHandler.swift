@@ -160,14 +160,10 @@ final class ProxyHandler: ChannelDuplexHandler {
             return answer(problem, cors: nil, close: true)
         }
         let route = snapshot.routes.match(host: scan.host, path: path, method: scan.routingMethod(head.method))
-        let cors = ExchangeCORS(
-            policy: route.map { $0.cors } ?? snapshot.routes.defaultCORS,
-            head: head,
-            isPreflight: route != nil && scan.isCORSPreflight(method: head.method)
-        )
-        let preflight = cors.flatMap { $0.isPreflight ? $0.preflightDecision() : nil }
+        let preflight = route.flatMap { scan.isCORSPreflight(method: head.method) ? EdgePreflight(route: $0, requestHeaders: head.headerLines) : nil }
+        let cors = preflight?.cors ?? ExchangeCORS(policy: route.map { $0.cors } ?? snapshot.routes.defaultCORS, head: head, isPreflight: false)
         self.record?.route = route?.name ?? ""
-        self.record?.cors = cors?.outcome(preflight: preflight) ?? .none
+        self.record?.cors = preflight?.outcome ?? cors?.outcome(preflight: nil) ?? .none
         let rules = route.map { BackendHeaderRules(runtime: snapshot.runtimes.version(of: $0.backend.name)) }
         let exchange = ProxyExchange(route: route, headerRules: rules, cors: cors, requestId: requestId, version: head.version, method: head.method)
         self.exchange = exchange
@@ -177,8 +173,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         guard let route, let rules else {
             return answer(.noRoute, cors: cors, close: false)
         }
-        if let cors, let decision = preflight, cors.answersAtEdge(decision) {
-            self.decidedAnswer = (LocalAnswer(status: decision.status, headers: decision.headers, body: nil, requestId: requestId), nil)
+        if let preflight, preflight.answersAtEdge {
+            self.decidedAnswer = (preflight.answer(requestId: requestId), nil)
             return .answerLocally(close: false)
         }
         let framing = RequestHeadCheck.bodyFraming(scan)
@@ -210,8 +206,11 @@ final class ProxyHandler: ChannelDuplexHandler {
         _ actions: ConnectionActions, body: ByteBuffer? = nil, head: ClientResponseHead? = nil, context: ChannelHandlerContext
     ) {
         if let upstream = actions.upstream { self.executeUpstream(upstream, body: body, context: context) }
-        if let write = actions.write { self.executeWrite(write, body: body, head: head, context: context) }
-        if let record = actions.record { self.finishRecord(completed: record == .completed) }
+        if let write = actions.write {
+            self.executeWrite(write, body: body, head: head, record: actions.record, context: context)
+        } else if let record = actions.record {
+            self.finishRecord(completed: record == .completed)
+        }
         if let deadline = actions.deadline { self.arm(deadline) }
         if actions.read { context.read() }
         switch actions.connection {
@@ -248,12 +247,15 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
     }
 
+    /// `record` is finished before the response's last bytes go out: a client that reads them
+    /// may send its next request, and that one's line must come after this one's.
     private func executeWrite(
-        _ write: ConnectionActions.Write, body: ByteBuffer?, head: ClientResponseHead?, context: ChannelHandlerContext
+        _ write: ConnectionActions.Write, body: ByteBuffer?, head: ClientResponseHead?, record: ConnectionActions.Record?,
+        context: ChannelHandlerContext
     ) {
         switch write {
         case .localAnswer(let kind, let close):
-            self.writeLocalAnswer(kind, close: close, context: context)
+            self.writeLocalAnswer(kind, close: close, record: record, context: context)
         case .interimContinue:
             // The client waits for this before sending its body (curl: up to 1 s). The body
             // streams upstream, so the gateway answers the expectation itself.
@@ -293,6 +295,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         case .dropBody:
             if let body { self.exchange?.transfer?.responseBytesWritten(body.readableBytes) }
         case .end(let lastChunk):
+            if let record { self.finishRecord(completed: record == .completed) }
             if lastChunk {
                 context.writeAndFlush(self.wrapOutboundOut(ResponseWire.lastChunk), promise: nil)
             } else {
@@ -303,7 +306,9 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     /// Writes a complete local answer (head and body in one buffer, one write), with the
     /// exchange's CORS headers when it has any.
-    private func writeLocalAnswer(_ kind: ConnectionActions.LocalAnswer, close: Bool, context: ChannelHandlerContext) {
+    private func writeLocalAnswer(
+        _ kind: ConnectionActions.LocalAnswer, close: Bool, record: ConnectionActions.Record?, context: ChannelHandlerContext
+    ) {
         var answer: LocalAnswer
         var cors: ExchangeCORS?
         let method: HTTPMethod?
@@ -336,6 +341,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         if var body = answer.body, framing != .suppressed {
             buffer.writeBuffer(&body)
         }
+        if let record { self.finishRecord(completed: record == .completed) }
         context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
     }
 

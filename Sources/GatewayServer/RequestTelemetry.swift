@@ -26,18 +26,15 @@ public final class RequestTelemetry: Sendable {
 
     func record(_ record: RequestRecord) {
         let now = NIODeadline.now()
-        self.metrics.recordRequest(route: record.route, method: record.method, status: record.status)
+        if let counters = self.preflightCounters(route: record.route, status: record.status, cors: record.cors) {
+            counters.increment()  // the series the fast lane counts its preflights in
+        } else {
+            self.metrics.recordRequest(route: record.route, method: record.method, status: record.status)
+        }
         var upstream: TimeAmount?
         if let started = record.upstreamStarted {
             upstream = (record.upstreamEnded ?? now) - started
             self.metrics.recordUpstreamDuration(route: record.route, seconds: Self.seconds(upstream!))
-        }
-        if case .preflight(let rejection, let enforced) = record.cors {
-            let mode = Self.mode(enforced)
-            self.metrics.recordPreflight(route: record.route, allowed: rejection == nil, mode: mode)
-            if let rejection {
-                self.metrics.recordCORSRejection(route: record.route, reason: rejection.rawValue, mode: mode)
-            }
         }
         self.writeAccessLine(record, now: now, upstream: upstream)
     }
