@@ -78,7 +78,7 @@ enum ResponseWire {
             for (name, value) in lines {
                 cursor = copy(name, to: destination, at: cursor)
                 cursor = copy(": ", to: destination, at: cursor)
-                cursor = copy(value, to: destination, at: cursor)
+                cursor = copyFieldValue(value, to: destination, at: cursor)
                 cursor = copy("\r\n", to: destination, at: cursor)
             }
             return cursor
@@ -162,6 +162,23 @@ enum ResponseWire {
             UnsafeMutableRawBufferPointer(rebasing: destination[offset...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
             return offset + bytes.count
         }
+    }
+
+    /// Copies a header value: ASCII as it is; otherwise one byte per code point when every
+    /// code point fits one (RFC 9110 §5.5: obs-text is ISO-8859-1, and a backend's value comes
+    /// from `ResponseHeadParser` decoded that way, so its bytes go out unchanged), else UTF-8.
+    private static func copyFieldValue(_ text: String, to destination: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+        var text = text
+        let isASCII = text.withUTF8 { bytes in !bytes.contains { $0 >= 0x80 } }
+        guard !isASCII, text.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) else {
+            return copy(text, to: destination, at: offset)
+        }
+        var cursor = offset
+        for scalar in text.unicodeScalars {
+            destination[cursor] = UInt8(scalar.value)
+            cursor += 1
+        }
+        return cursor
     }
 
     /// The size line that goes before a chunk's bytes.

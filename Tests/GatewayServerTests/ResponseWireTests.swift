@@ -43,6 +43,20 @@ struct ResponseWireTests {
              wire: "HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\n\r\n", framing: .identity),
     ]
 
+    /// Backend values come decoded as ISO-8859-1 (obs-text kept): each code point goes out as
+    /// the one byte it came from; a value beyond U+00FF (the gateway's own) goes out as UTF-8.
+    @Test func headerValuesGoOutByteForByte() {
+        var buffer = ByteBuffer()
+        ResponseWire.writeHead(
+            status: 200, version: .http1_1, lines: [("X-Latin", "caf\u{E9}\u{FF}"), ("X-Wide", "\u{2713}")], requestMethod: .GET,
+            into: &buffer)
+        let bytes = Array(buffer.readableBytesView)
+        let latin: [UInt8] = Array("X-Latin: caf".utf8) + [0xE9, 0xFF] + [13, 10]
+        let wide: [UInt8] = Array("X-Wide: ".utf8) + [0xE2, 0x9C, 0x93] + [13, 10]
+        #expect(bytes.firstRange(of: latin) != nil)
+        #expect(bytes.firstRange(of: wide) != nil)
+    }
+
     @Test(arguments: cases)
     func head(_ testCase: Case) {
         var buffer = ByteBuffer()
