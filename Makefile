@@ -1,5 +1,6 @@
 # cors-gateway: `make run` starts the demo functions and the gateway on ./gateway.json;
-# `make test` runs every test; `make bench` measures the gateway against nginx and HAProxy
+# `make test` runs every test (`make test-sanitize`: the engine and server suites under
+# ThreadSanitizer); `make bench` measures the gateway against nginx and HAProxy
 # (Docs/benchmarks.md). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
@@ -12,7 +13,7 @@ BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config py
 BENCH_SCRATCH := .build-bench
 BENCH_ARGS ?=
 
-.PHONY: deps build release run test check clean bench
+.PHONY: deps build release run test test-sanitize check clean bench
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,6 +37,11 @@ check: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
+
+# The curl engine and the server suites under ThreadSanitizer, in a build folder of their own.
+test-sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel --filter 'CurlEngineTests|GatewayServerTests'
 
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
