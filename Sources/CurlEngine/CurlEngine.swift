@@ -6,7 +6,7 @@ import Synchronization
 /// The upstream HTTP client: libcurl's multi interface on dedicated threads ("shards"), one
 /// multi handle each. Transfers are spread over the shards round-robin; each shard keeps its
 /// own connection cache, so one shard (the default) gives the best connection reuse.
-public final class CurlEngine: Sendable {
+public final class CurlEngine: UpstreamClient {
     private let shards: [CurlShard]
     private let nextShard = Atomic<Int>(0)
 
@@ -34,9 +34,18 @@ public final class CurlEngine: Sendable {
     /// returned transfer to feed the request body, report written bytes, or cancel.
     public func startTransfer(
         _ request: UpstreamRequest,
-        on eventLoop: EventLoop,
-        delegate: UpstreamTransferDelegate,
-        flowControl: TransferFlowControl = TransferFlowControl()
+        on eventLoop: any EventLoop,
+        delegate: any UpstreamTransferDelegate
+    ) -> any UpstreamTransfer {
+        self.startTransfer(request, on: eventLoop, delegate: delegate, flowControl: TransferFlowControl())
+    }
+
+    /// `startTransfer` with its own backpressure marks (tests use small ones).
+    public func startTransfer(
+        _ request: UpstreamRequest,
+        on eventLoop: any EventLoop,
+        delegate: any UpstreamTransferDelegate,
+        flowControl: TransferFlowControl
     ) -> CurlTransfer {
         let index = self.nextShard.wrappingAdd(1, ordering: .relaxed).oldValue % self.shards.count
         let shard = self.shards[index]

@@ -7,7 +7,7 @@ import Synchronization
 /// Thread confinement: the `curl…` fields are touched only on the shard's thread; `shared` is
 /// behind a mutex; the delegate is reached only on `eventLoop`. No `deinit` calls curl: the
 /// shard releases the easy handle after `curl_multi_remove_handle`.
-public final class CurlTransfer: @unchecked Sendable {
+public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     public let request: UpstreamRequest
     public let eventLoop: EventLoop
     private let delegate: NIOLoopBound<WeakDelegate>
@@ -38,7 +38,7 @@ public final class CurlTransfer: @unchecked Sendable {
     init(
         request: UpstreamRequest,
         eventLoop: EventLoop,
-        delegate: UpstreamTransferDelegate,
+        delegate: any UpstreamTransferDelegate,
         shard: CurlShard,
         flowControl: TransferFlowControl
     ) {
@@ -182,8 +182,8 @@ public final class CurlTransfer: @unchecked Sendable {
 
 /// The delegate is the connection's handler; it owns the transfer, not the other way round.
 final class WeakDelegate {
-    weak var object: UpstreamTransferDelegate?
-    init(_ object: UpstreamTransferDelegate) { self.object = object }
+    weak var object: (any UpstreamTransferDelegate)?
+    init(_ object: any UpstreamTransferDelegate) { self.object = object }
 }
 
 /// curl's CURLPAUSE_* bits (macros Swift does not import).

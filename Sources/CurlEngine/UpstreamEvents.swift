@@ -25,6 +25,8 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
     case unavailable(String)
     /// The backend hung up, answered garbage, or sent an oversized head.
     case invalidResponse(String)
+    /// No connection slot within `queueTimeoutMs` (the backend's `maxConnections` are all busy).
+    case busy(String)
 }
 
 /// What a transfer reports to its delegate, in order, on the delegate's event loop.
@@ -41,5 +43,5 @@ public enum UpstreamEvent: Sendable {
 /// Receives a transfer's events. Called only on the event loop the transfer was started with,
 /// in batches (one call per engine pass), so a handler can flush once per batch.
 public protocol UpstreamTransferDelegate: AnyObject {
-    func upstreamTransfer(_ transfer: CurlTransfer, received events: [UpstreamEvent])
+    func upstreamTransfer(_ transfer: any UpstreamTransfer, received events: [UpstreamEvent])
 }

@@ -15,7 +15,7 @@ final class ProxyExchange {
     let maxRequestBodyBytes: Int
     let hasRequestBody: Bool
 
-    var transfer: CurlTransfer?
+    var transfer: (any UpstreamTransfer)?
     var requestBodyBytes = 0
     var requestEnded = false
     var responseHeadSent = false

@@ -468,7 +468,7 @@ final class ProxyHandler: ChannelDuplexHandler {
 // MARK: - Upstream events
 
 extension ProxyHandler: UpstreamTransferDelegate {
-    func upstreamTransfer(_ transfer: CurlTransfer, received events: [UpstreamEvent]) {
+    func upstreamTransfer(_ transfer: any UpstreamTransfer, received events: [UpstreamEvent]) {
         guard let context = self.context, case .proxying(let exchange) = self.state,
             exchange.transfer === transfer, !exchange.upstreamFinished
         else {
@@ -502,7 +502,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
                 }
                 self.record?.responseBodyBytes += count
                 let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.whenComplete { _ in transfer.responseBytesWritten(count) }
+                written.futureResult.assumeIsolated().whenComplete { _ in transfer.responseBytesWritten(count) }
                 if self.bodyFraming == .chunked {
                     // Writes complete in order: the last one's promise covers the chunk.
                     context.write(self.wrapOutboundOut(ResponseWire.chunkPrefix(count: count, allocator: context.channel.allocator)), promise: nil)
@@ -528,6 +528,7 @@ extension ProxyHandler: UpstreamTransferDelegate {
                 switch failure {
                 case .unavailable(let message): (code, detail) = (.upstreamUnavailable, message)
                 case .invalidResponse(let message): (code, detail) = (.upstreamInvalidResponse, message)
+                case .busy(let message): (code, detail) = (.upstreamUnavailable, message)
                 }
                 self.telemetry.upstreamFault(
                     code: exchange.responseHeadSent ? "aborted" : code.code, detail: detail,
