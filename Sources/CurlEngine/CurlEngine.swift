@@ -71,8 +71,14 @@ public final class CurlEngine: UpstreamClient {
     }
 
     /// Fails what is still running and stops every curl thread; returns once they have ended.
-    /// Call it last, after the server stopped, and only once.
+    /// Call it last, after the server stopped. Starts from then on fail `.unavailable`; more
+    /// calls, also concurrent ones, wait for the same end.
     public func shutdown() {
         for shard in self.shards { shard.shutdown() }
+    }
+
+    /// Failed `curl_multi_perform`/`curl_multi_poll` calls, across shards (each is logged).
+    public var multiCallFailures: Int {
+        self.shards.reduce(0) { $0 + $1.multiCallFailures.load(ordering: .relaxed) }
     }
 }

@@ -30,7 +30,7 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
 }
 
 /// What a transfer reports to its delegate, in order, on the delegate's event loop.
-public enum UpstreamEvent: Sendable {
+public enum UpstreamEvent: Sendable, Equatable {
     case head(UpstreamResponseHead)
     case body(ByteBuffer)
     /// The response is complete; the connection went back to the pool.
