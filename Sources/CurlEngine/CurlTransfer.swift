@@ -164,9 +164,10 @@ extension TransferStateMachine.Action {
 }
 
 extension UpstreamRequest {
-    /// Whether curl reads a request body.
+    /// Whether curl reads a request body. HEAD never carries one upstream, whatever framing
+    /// the client's request had (the server discards that body).
     var sendsBody: Bool {
-        self.body != .none
+        self.body != .none && self.method != "HEAD"
     }
 }
 

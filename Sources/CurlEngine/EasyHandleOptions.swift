@@ -33,7 +33,9 @@ extension EasyHandle {
             ok = self.set(CURLOPT_CAINFO, caFile) && ok
         }
         switch request.body {
-        case .none where request.method == "HEAD":
+        case _ where request.method == "HEAD":
+            // Whatever framing the client's request had: a HEAD answer has no body, and a
+            // HEAD sent as an upload made curl wait for one.
             ok = self.set(CURLOPT_NOBODY, 1) && ok
         case .none where request.method == "GET":
             ok = self.set(CURLOPT_HTTPGET, 1) && ok
