@@ -26,6 +26,12 @@ extension EasyHandle {
         ok = self.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1) && ok
         ok = self.set(CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs) && ok
         ok = self.set(CURLOPT_TCP_KEEPALIVE, 1) && ok
+        // An empty proxy disables proxies, the environment's (http_proxy, ALL_PROXY…) included:
+        // backend traffic goes where the route says, never through a proxy the process inherited.
+        ok = self.set(CURLOPT_PROXY, "") && ok
+        // Cancelling (or timing out) a transfer still resolving its host must not join the
+        // resolver thread on the shard's thread: that stalled every other transfer of the shard.
+        ok = self.set(CURLOPT_QUICK_EXIT, 1) && ok
         // Shorter than common backend keep-alive timeouts: a streamed body cannot be replayed
         // on a pooled connection the backend already closed.
         ok = self.set(CURLOPT_MAXAGE_CONN, idleConnectionMaxAgeSeconds) && ok
