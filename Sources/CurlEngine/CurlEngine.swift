@@ -37,16 +37,6 @@ public final class CurlEngine: UpstreamClient {
         on eventLoop: any EventLoop,
         delegate: any UpstreamTransferDelegate
     ) -> any UpstreamTransfer {
-        self.startTransfer(request, on: eventLoop, delegate: delegate, flowControl: TransferFlowControl())
-    }
-
-    /// `startTransfer` with its own backpressure marks (tests use small ones).
-    public func startTransfer(
-        _ request: UpstreamRequest,
-        on eventLoop: any EventLoop,
-        delegate: any UpstreamTransferDelegate,
-        flowControl: TransferFlowControl
-    ) -> CurlTransfer {
         let index = self.nextShard.wrappingAdd(1, ordering: .relaxed).oldValue % self.shards.count
         let shard = self.shards[index]
         let transfer = CurlTransfer(
@@ -54,7 +44,7 @@ public final class CurlEngine: UpstreamClient {
             eventLoop: eventLoop,
             delegate: delegate,
             shard: shard,
-            flowControl: flowControl
+            flowControl: TransferFlowControl()
         )
         shard.submit(.start(transfer))
         return transfer

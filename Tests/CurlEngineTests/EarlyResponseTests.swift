@@ -10,8 +10,10 @@ struct EarlyResponseTests {
     enum Answer: String, CaseIterable {
         case forbidden = "HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\nnope!\n"
         case okWithLength = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        /// No length to count: curl must see on its own that sending stopped (KEEP_SEND gone).
+        case forbiddenChunked = "HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nnope!\n\r\n0\r\n\r\n"
 
-        var body: String { self == .forbidden ? "nope!\n" : "ok" }
+        var body: String { self == .okWithLength ? "ok" : "nope!\n" }
     }
 
     @Test(arguments: Answer.allCases, [UpstreamRequest.BodyFraming.known(100), .chunked])
