@@ -35,6 +35,8 @@ final class CurlShard: @unchecked Sendable {
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
+    /// Where ThreadSanitizer is told the lock orders memory (see `withVisibleLock`).
+    private var lockAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
     private let wakeupPending = Atomic<Bool>(false)
     /// `submit` calls between taking their wakeup turn and making the call.
     private let wakersInProgress = Atomic<Int>(0)
@@ -81,7 +83,7 @@ final class CurlShard: @unchecked Sendable {
     // MARK: Any thread
 
     func submit(_ command: Command) {
-        let outcome = self.inbox.withLock { inbox -> SubmitOutcome in
+        let outcome = self.inbox.withVisibleLock(at: self.lockAddress) { inbox -> SubmitOutcome in
             switch command {
             case .start where inbox.shuttingDown: return .refused
             case .shutdown where inbox.shuttingDown: return .ignored  // already asked
@@ -126,7 +128,7 @@ final class CurlShard: @unchecked Sendable {
         var readyDescriptors: Int32 = 0
         while true {
             self.wakeupPending.store(false, ordering: .releasing)
-            let commands = self.inbox.withLock { inbox -> [Command] in
+            let commands = self.inbox.withVisibleLock(at: self.lockAddress) { inbox -> [Command] in
                 defer { inbox.commands.removeAll(keepingCapacity: true) }
                 return inbox.commands
             }
@@ -383,7 +385,7 @@ final class CurlShard: @unchecked Sendable {
     private func tearDown() {
         // Starts were refused since the shutdown was submitted; what is left is cancels and
         // resumes for transfers that end here anyway.
-        self.inbox.withLock { inbox in
+        self.inbox.withVisibleLock(at: self.lockAddress) { inbox in
             inbox.closed = true
             inbox.commands.removeAll()
         }

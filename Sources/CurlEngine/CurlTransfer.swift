@@ -32,6 +32,8 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     }
 
     private let shared: Mutex<Shared>
+    /// Where ThreadSanitizer is told the lock orders memory (see `withVisibleLock`).
+    private var lockAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
     // Curl-thread state.
     var curlEasy: EasyHandle?
@@ -59,7 +61,7 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     private func transition(
         _ event: (inout TransferStateMachine) -> TransferStateMachine.Action
     ) -> (action: TransferStateMachine.Action, needsDelivery: Bool) {
-        let (action, needsDelivery, delta) = self.shared.withLock { shared in
+        let (action, needsDelivery, delta) = self.shared.withVisibleLock(at: self.lockAddress) { shared in
             let before = shared.machine.countedBytes
             let action = event(&shared.machine)
             let needsDelivery = action.reportedEvent.map { shared.enqueue($0) } ?? false
@@ -123,7 +125,7 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
 
     /// Queues response body bytes the machine accepted.
     func curlDeliverBody(_ buffer: ByteBuffer) {
-        if self.shared.withLock({ $0.enqueue(.body(buffer)) }) { self.shard.markForDelivery(self) }
+        if self.shared.withVisibleLock(at: self.lockAddress, { $0.enqueue(.body(buffer)) }) { self.shard.markForDelivery(self) }
     }
 
     /// Sends everything queued so far for `transfers` (all on `eventLoop`) in one event-loop
@@ -136,7 +138,7 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
 
     /// On the event loop: hands the queued events to the delegate.
     private func deliverQueuedEvents() {
-        let events = self.shared.withLock { shared -> [UpstreamEvent] in
+        let events = self.shared.withVisibleLock(at: self.lockAddress) { shared -> [UpstreamEvent] in
             shared.deliveryScheduled = false
             defer { shared.outbox.removeAll(keepingCapacity: true) }
             return shared.outbox

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 
@@ -17,7 +18,7 @@ struct ShutdownTests {
             backend.shutdown()
         }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let probes = Mutex<[TransferProbe]>([])
+        let probes = NIOLockedValueBox<[TransferProbe]>([])
         let shutdownReturned = Atomic<Bool>(false)
         let finishedStarting = Atomic<Bool>(false)
         let started = Atomic<Int>(0)
@@ -28,7 +29,7 @@ struct ShutdownTests {
             while startsAfterShutdown < 50 {
                 if shutdownReturned.load(ordering: .acquiring) { startsAfterShutdown += 1 }
                 let probe = TransferProbe(on: loop)
-                probes.withLock { $0.append(probe) }
+                probes.withLockedValue { $0.append(probe) }
                 let request = testRequest(backend.baseURL + "/\(index)")
                 loop.execute { _ = engine.startTransfer(request, on: loop, delegate: probe) }
                 index += 1
@@ -41,7 +42,7 @@ struct ShutdownTests {
         engine.shutdown()
         shutdownReturned.store(true, ordering: .releasing)
         #expect(await waitUntil(within: .seconds(5)) { finishedStarting.load(ordering: .acquiring) })
-        let all = probes.withLock { $0 }
+        let all = probes.withLockedValue { $0 }
         let answered = await waitUntil(within: .seconds(5)) { all.allSatisfy { $0.outcome != nil } }
         let silent = all.filter { $0.outcome == nil }.count
         #expect(answered, "\(silent) of \(all.count) transfers never heard back")

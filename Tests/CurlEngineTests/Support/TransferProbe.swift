@@ -1,7 +1,7 @@
 import CurlEngine
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A delegate that records a transfer's events and, like a client connection that keeps up,
 /// reports every body byte written at once. Tests wait on it with deadlines, never forever.
@@ -12,7 +12,7 @@ final class TransferProbe: UpstreamTransferDelegate, Sendable {
     }
 
     let eventLoop: any EventLoop
-    private let recorded = Mutex<[UpstreamEvent]>([])
+    private let recorded = NIOLockedValueBox<[UpstreamEvent]>([])
     /// Called on the event loop for each batch before it is recorded; `false` stops the probe
     /// acknowledging the batch's body bytes (a delegate whose exchange is over).
     private let onBatch: @Sendable (any UpstreamTransfer, [UpstreamEvent]) -> Bool
@@ -27,12 +27,12 @@ final class TransferProbe: UpstreamTransferDelegate, Sendable {
 
     func upstreamTransfer(_ transfer: any UpstreamTransfer, received events: [UpstreamEvent]) {
         let acknowledge = self.onBatch(transfer, events)
-        self.recorded.withLock { $0 += events }
+        self.recorded.withLockedValue { $0 += events }
         guard acknowledge else { return }
         for case .body(let buffer) in events { transfer.responseBytesWritten(buffer.readableBytes) }
     }
 
-    var events: [UpstreamEvent] { self.recorded.withLock { $0 } }
+    var events: [UpstreamEvent] { self.recorded.withLockedValue { $0 } }
 
     var head: UpstreamResponseHead? {
         for case .head(let head) in self.events { return head }
