@@ -17,10 +17,10 @@ struct BufferedBytesAccountingTests {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let transfers = try await onLoop(loop) {
             let first = engine.startTransfer(
-                testRequest(backend.baseURL + "/hold", maxConnections: 1), on: loop, delegate: TransferProbe(on: loop))
+                testRequest(backend.baseURL + "/hold", maxConnections: 1), on: loop, delegate: TransferProbe())
             let queued = engine.startTransfer(
                 testRequest(backend.baseURL + "/queued", method: "POST", body: .known(4096), maxConnections: 1),
-                on: loop, delegate: TransferProbe(on: loop))
+                on: loop, delegate: TransferProbe())
             _ = queued.appendRequestBody(ByteBuffer(repeating: 1, count: 4096))
             return NIOLoopBound([first, queued], eventLoop: loop)
         }
@@ -41,7 +41,7 @@ struct BufferedBytesAccountingTests {
         }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         // Like the server after a cookie-rejected head: cancel, and act on nothing else.
-        let probe = TransferProbe(on: loop) { transfer, events in
+        let probe = TransferProbe { transfer, events in
             if events.contains(where: { if case .head = $0 { true } else { false } }) { transfer.cancel() }
             return false
         }

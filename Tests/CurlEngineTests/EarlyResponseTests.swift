@@ -37,7 +37,7 @@ struct EarlyResponseTests {
             backend.shutdown()
         }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let probe = TransferProbe(on: loop)
+        let probe = TransferProbe()
         let transfer = try await onLoop(loop) {
             let transfer = engine.startTransfer(
                 testRequest(backend.baseURL + "/upload", method: "POST", body: framing), on: loop, delegate: probe)
@@ -52,7 +52,7 @@ struct EarlyResponseTests {
         #expect(settled, "in flight \(engine.transfersInFlight), buffered \(engine.bufferedBytes)")
 
         // The request body was not completely sent: that connection must not carry another request.
-        let second = TransferProbe(on: loop)
+        let second = TransferProbe()
         _ = try await onLoop(loop) {
             _ = engine.startTransfer(testRequest(backend.baseURL + "/next"), on: loop, delegate: second)
         }

@@ -22,7 +22,7 @@ struct HeadRequestTests {
             backend.shutdown()
         }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let probe = TransferProbe(on: loop)
+        let probe = TransferProbe()
         _ = try await onLoop(loop) {
             let transfer = engine.startTransfer(testRequest(backend.baseURL + "/", method: "HEAD", body: framing), on: loop, delegate: probe)
             _ = transfer.appendRequestBody(ByteBuffer(string: "0123456789"))  // the server drops it; the engine must too

@@ -1,4 +1,5 @@
 import CurlEngine
+import GatewayTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -8,22 +9,16 @@ import Testing
 @Suite("Hostile response heads through curl")
 struct HostileResponseHeadTests {
     private func exchange(_ response: [UInt8]) async throws -> TransferProbe {
-        let backend = try LoopbackBackend { connection, _ in
-            guard connection.readHead() != nil else { return }
-            connection.write(response)
-            connection.waitForClose()
-        }
+        let backend = try await ScriptedBackend.start(response: response, then: .keepOpen)
         let engine = CurlEngine()
-        defer {
-            engine.shutdown()
-            backend.shutdown()
-        }
+        defer { engine.shutdown() }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let probe = TransferProbe(on: loop)
+        let probe = TransferProbe()
         _ = try await onLoop(loop) {
             _ = engine.startTransfer(testRequest(backend.baseURL + "/"), on: loop, delegate: probe)
         }
         _ = await probe.waitForOutcome(within: .seconds(4))
+        try await backend.shutdown()
         return probe
     }
 

@@ -27,7 +27,7 @@ struct ProxyEnvironmentTests {
             backend.shutdown()
         }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let probe = TransferProbe(on: loop)
+        let probe = TransferProbe()
         _ = try await onLoop(loop) {
             _ = engine.startTransfer(testRequest(backend.baseURL + "/direct"), on: loop, delegate: probe)
         }

@@ -15,8 +15,8 @@ struct QueueTimeoutTests {
             backend.shutdown()
         }
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let holder = TransferProbe(on: loop)
-        let waiter = TransferProbe(on: loop)
+        let holder = TransferProbe()
+        let waiter = TransferProbe()
         let started = ContinuousClock.now
         let first = try await onLoop(loop) {
             let first = engine.startTransfer(testRequest(backend.baseURL + "/hold", maxConnections: 1), on: loop, delegate: holder)

@@ -28,7 +28,7 @@ struct ShutdownTests {
             var index = 0
             while startsAfterShutdown < 50 {
                 if shutdownReturned.load(ordering: .acquiring) { startsAfterShutdown += 1 }
-                let probe = TransferProbe(on: loop)
+                let probe = TransferProbe()
                 probes.withLockedValue { $0.append(probe) }
                 let request = testRequest(backend.baseURL + "/\(index)")
                 loop.execute { _ = engine.startTransfer(request, on: loop, delegate: probe) }

@@ -70,7 +70,7 @@ struct SlowResolutionTests {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
 
         // Cancelled while resolving.
-        let stuck = TransferProbe(on: loop)
+        let stuck = TransferProbe()
         let cancelled = try await onLoop(loop) {
             NIOLoopBound(engine.startTransfer(testRequest("http://slow-resolve.invalid/"), on: loop, delegate: stuck), eventLoop: loop)
         }
@@ -83,7 +83,7 @@ struct SlowResolutionTests {
         // Timed out while resolving (connect timeout 300 ms covers resolution).
         var timingOut = testRequest("http://slow-resolve-2.invalid/")
         timingOut.connectTimeoutMs = 300
-        let timedOut = TransferProbe(on: loop)
+        let timedOut = TransferProbe()
         let request = timingOut
         _ = try await onLoop(loop) { _ = engine.startTransfer(request, on: loop, delegate: timedOut) }
         let duringTimeout = try await self.slowestOfQuickTransfers(engine, backend, loop, count: 30)
@@ -104,7 +104,7 @@ struct SlowResolutionTests {
     ) async throws -> Duration {
         var slowest = Duration.zero
         for index in 0..<count {
-            let probe = TransferProbe(on: loop)
+            let probe = TransferProbe()
             let started = ContinuousClock.now
             _ = try await onLoop(loop) { _ = engine.startTransfer(testRequest(backend.baseURL + "/\(index)"), on: loop, delegate: probe) }
             let outcome = await probe.waitForOutcome(within: .seconds(5))

@@ -83,8 +83,6 @@ final class LoopbackConnection: @unchecked Sendable {
     private let descriptor: Int32
     private var received: [UInt8] = []
     private var closed = false
-    /// Every byte read so far, request heads and bodies alike.
-    private(set) var transcript: [UInt8] = []
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -140,7 +138,6 @@ final class LoopbackConnection: @unchecked Sendable {
         let count = chunk.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return false }
         self.received += chunk[..<count]
-        self.transcript += chunk[..<count]
         return true
     }
 

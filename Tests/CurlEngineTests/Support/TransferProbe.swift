@@ -11,17 +11,12 @@ final class TransferProbe: UpstreamTransferDelegate, Sendable {
         case failed(UpstreamFailure)
     }
 
-    let eventLoop: any EventLoop
     private let recorded = NIOLockedValueBox<[UpstreamEvent]>([])
     /// Called on the event loop for each batch before it is recorded; `false` stops the probe
     /// acknowledging the batch's body bytes (a delegate whose exchange is over).
     private let onBatch: @Sendable (any UpstreamTransfer, [UpstreamEvent]) -> Bool
 
-    init(
-        on eventLoop: any EventLoop,
-        onBatch: @escaping @Sendable (any UpstreamTransfer, [UpstreamEvent]) -> Bool = { _, _ in true }
-    ) {
-        self.eventLoop = eventLoop
+    init(onBatch: @escaping @Sendable (any UpstreamTransfer, [UpstreamEvent]) -> Bool = { _, _ in true }) {
         self.onBatch = onBatch
     }
 
