@@ -10,7 +10,7 @@ import NIOCore
 /// buffer pauses curl's sending until more body arrives.
 ///
 /// Every mutating method returns what its caller must do next, so the rules are testable
-/// without threads or sockets. `CurlTransfer` holds one instance behind a lock.
+/// without threads or sockets. `TransferStateMachine` owns one instance per transfer.
 public struct TransferFlowControl: Sendable {
     public let highWater: Int
     public let lowWater: Int

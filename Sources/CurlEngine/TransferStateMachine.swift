@@ -19,7 +19,17 @@ struct TransferStateMachine {
         /// curl has it (the flow control says which directions are paused).
         case running
         /// The response is complete while the request body is not: the shard is about to take
-        /// the transfer out of curl (which closes the connection) and report `.end`.
+        /// the transfer out of curl and report `.end`.
+        ///
+        /// Why (curl 7.88.1): `Curl_readwrite` calls a transfer done only when none of
+        /// KEEP_RECV, KEEP_SEND and their PAUSE bits is left (lib/transfer.c); after a
+        /// complete 2xx answer KEEP_SEND stays until the whole upload went out, so a client
+        /// that waits for the answer before sending more would wait forever. Only a response
+        /// whose end we can count (Content-Length, or none for 204/304) is known complete;
+        /// then the upload is abandoned by `curl_multi_remove_handle`, which ends the
+        /// unfinished transfer as premature and closes its connection (lib/multi.c,
+        /// `multi_done`): a half-sent body never leaves a connection for reuse. A chunked or
+        /// close-delimited 2xx cannot be counted here; the server's idle timeout ends it.
         case finishing
         /// The final event is out and curl let go; response bytes may count until written.
         case done
