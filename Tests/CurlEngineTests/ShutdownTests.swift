@@ -14,19 +14,19 @@ struct ShutdownTests {
     @Test func everyTransferStartedAroundShutdownGetsAnOutcome() async throws {
         let backend = try LoopbackBackend.silent()
         let engine = CurlEngine()
-        defer {
-            backend.shutdown()
-        }
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        // A loop of its own: this test keeps one busy, and others must not wait behind it.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
         let probes = NIOLockedValueBox<[TransferProbe]>([])
         let shutdownReturned = Atomic<Bool>(false)
         let finishedStarting = Atomic<Bool>(false)
         let started = Atomic<Int>(0)
-        // Starts race the shutdown from another thread: before it, during it, and after it.
+        // Starts race the shutdown from another thread: before it, during it, and after it,
+        // paced so that a few hundred cover the whole shutdown.
         let starter = Thread {
             var startsAfterShutdown = 0
             var index = 0
-            while startsAfterShutdown < 50 {
+            while startsAfterShutdown < 50, index < 5000 {
                 if shutdownReturned.load(ordering: .acquiring) { startsAfterShutdown += 1 }
                 let probe = TransferProbe()
                 probes.withLockedValue { $0.append(probe) }
@@ -34,6 +34,7 @@ struct ShutdownTests {
                 loop.execute { _ = engine.startTransfer(request, on: loop, delegate: probe) }
                 index += 1
                 started.store(index, ordering: .relaxed)
+                usleep(100)
             }
             finishedStarting.store(true, ordering: .releasing)
         }
@@ -51,6 +52,8 @@ struct ShutdownTests {
             #expect(why == "the gateway is shutting down", "\(why)")
         }
         #expect(engine.transfersInFlight == 0)
+        backend.shutdown()
+        try await group.shutdownGracefully()
     }
 
     @Test func shuttingDownTwiceSequentiallyAndConcurrentlyReturns() async throws {
