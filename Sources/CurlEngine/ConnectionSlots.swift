@@ -32,6 +32,11 @@ struct ConnectionSlots<Waiter: AnyObject> {
 
     private var pools: [String: Pool] = [:]
 
+    /// Whether a transfer of `key` would start at once.
+    func hasFreeSlot(_ key: String, limit: Int) -> Bool {
+        (self.pools[key]?.active ?? 0) < max(limit, 1)
+    }
+
     /// `true` when `waiter` may start now; otherwise it is queued.
     mutating func acquire(_ key: String, limit: Int, waiter: Waiter) -> Bool {
         self.pools[key, default: Pool()].admit(waiter, limit: limit)
@@ -50,6 +55,11 @@ struct ConnectionSlots<Waiter: AnyObject> {
         guard let index = self.pools[key]?.waiting.firstIndex(where: { $0 === waiter }) else { return false }
         self.pools[key]!.waiting.remove(at: index)
         return true
+    }
+
+    /// Every waiter of every pool, oldest first within a pool.
+    func allWaiting() -> [Waiter] {
+        self.pools.values.flatMap { $0.waiting }
     }
 
     func waitingCount(_ key: String) -> Int {

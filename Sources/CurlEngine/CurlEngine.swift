@@ -34,10 +34,9 @@ public final class CurlEngine: UpstreamClient {
     /// returned transfer to feed the request body, report written bytes, or cancel.
     public func startTransfer(
         _ request: UpstreamRequest,
-        on eventLoop: EventLoop,
-        delegate: UpstreamTransferDelegate,
-        flowControl: TransferFlowControl
-    ) -> CurlTransfer {
+        on eventLoop: any EventLoop,
+        delegate: any UpstreamTransferDelegate
+    ) -> any UpstreamTransfer {
         let index = self.nextShard.wrappingAdd(1, ordering: .relaxed).oldValue % self.shards.count
         let shard = self.shards[index]
         let transfer = CurlTransfer(
@@ -45,16 +44,10 @@ public final class CurlEngine: UpstreamClient {
             eventLoop: eventLoop,
             delegate: delegate,
             shard: shard,
-            flowControl: flowControl
+            flowControl: TransferFlowControl()
         )
         shard.submit(.start(transfer))
         return transfer
-    }
-
-    public func startTransfer(
-        _ request: UpstreamRequest, on eventLoop: any EventLoop, delegate: any UpstreamTransferDelegate
-    ) -> any UpstreamTransfer {
-        self.startTransfer(request, on: eventLoop, delegate: delegate, flowControl: TransferFlowControl())
     }
 
     /// Transfers started and not yet finished or cancelled, across shards.
@@ -68,8 +61,14 @@ public final class CurlEngine: UpstreamClient {
     }
 
     /// Fails what is still running and stops every curl thread; returns once they have ended.
-    /// Call it last, after the server stopped, and only once.
+    /// Call it last, after the server stopped. Starts from then on fail `.unavailable`; more
+    /// calls, also concurrent ones, wait for the same end.
     public func shutdown() {
         for shard in self.shards { shard.shutdown() }
+    }
+
+    /// Failed `curl_multi_perform`/`curl_multi_poll` calls, across shards (each is logged).
+    public var multiCallFailures: Int {
+        self.shards.reduce(0) { $0 + $1.multiCallFailures.load(ordering: .relaxed) }
     }
 }

@@ -2,15 +2,20 @@ import CCurl
 import CCurlShim
 import Dispatch
 import Foundation
+import Logging
+import NIOCore
 import Synchronization
 
 /// One libcurl multi handle and the one thread that owns it.
 ///
 /// The thread loops: apply queued commands, `curl_multi_perform`, collect finished transfers,
-/// deliver the pass's events to each event loop in one task, then sleep in
-/// `curl_multi_poll` until socket activity, a curl timer or `curl_multi_wakeup` (the only curl
-/// call made from other threads). Every other curl call happens here, so nothing needs a lock
+/// carry out what callbacks asked for between curl calls, expire queue deadlines, deliver the
+/// pass's events to each event loop in one task, then sleep in `curl_multi_poll` until socket
+/// activity, a curl timer, the next queue deadline or `curl_multi_wakeup` (the only curl call
+/// made from other threads). Every other curl call happens here, so nothing needs a lock
 /// around curl and TLS teardown never races another thread.
+///
+/// Each transfer's `TransferStateMachine` decides; the shard executes its actions.
 final class CurlShard: @unchecked Sendable {
     enum Command {
         case start(CurlTransfer)
@@ -22,29 +27,45 @@ final class CurlShard: @unchecked Sendable {
 
     private struct Inbox {
         var commands: [Command] = []
+        /// A shutdown was submitted: starts from now on are refused at the door.
+        var shuttingDown = false
+        /// The thread stopped taking commands.
         var closed = false
     }
 
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
+    /// Where ThreadSanitizer is told the lock orders memory (see `withVisibleLock`).
+    private var lockAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
     private let wakeupPending = Atomic<Bool>(false)
     /// `submit` calls between taking their wakeup turn and making the call.
     private let wakersInProgress = Atomic<Int>(0)
-    private let finished = DispatchSemaphore(value: 0)
+    /// Left once when the thread ends; any number of `shutdown` calls wait on it.
+    private let stopped = DispatchGroup()
     private let idleConnectionMaxAgeSeconds: Int
     let transfersInFlight = Atomic<Int>(0)
     /// Request body bytes waiting for curl plus response bytes not yet written to (or
     /// discarded by) the client side: what backpressure keeps bounded.
     let bufferedBytes = Atomic<Int>(0)
+    /// Failed `curl_multi_perform`/`curl_multi_poll` calls.
+    let multiCallFailures = Atomic<Int>(0)
 
     // Thread-confined state.
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     private var slots = ConnectionSlots<CurlTransfer>()
+    /// When each queued transfer gives up; entries of transfers that left the queue are
+    /// dropped when their deadline passes.
+    private var queueDeadlines: [(deadline: NIODeadline, transfer: CurlTransfer)] = []
+    private var nextQueueDeadline: NIODeadline?
     private var pendingDelivery: [CurlTransfer] = []
+    /// What callbacks asked for that only a call outside callbacks can do.
+    private var pendingSendResumes: [CurlTransfer] = []
+    private var pendingEarlyEnds: [CurlTransfer] = []
     private var idleEasyHandles: [UnsafeMutableRawPointer] = []
     /// Where each request header line is spelled for curl, which copies it.
     private var headerLineBytes: [UInt8] = []
     private static let maxIdleEasyHandles = 256
+    private static let logger = Logger(label: "cors-gateway.curl")
 
     init(name: String, maxCachedConnections: Int, idleConnectionMaxAgeSeconds: Int) {
         guard let multi = curl_multi_init() else {
@@ -53,6 +74,7 @@ final class CurlShard: @unchecked Sendable {
         self.multi = multi
         self.idleConnectionMaxAgeSeconds = idleConnectionMaxAgeSeconds
         _ = gw_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxCachedConnections)
+        self.stopped.enter()
         let thread = Thread { [self] in self.runLoop() }
         thread.name = name
         thread.start()
@@ -61,10 +83,16 @@ final class CurlShard: @unchecked Sendable {
     // MARK: Any thread
 
     func submit(_ command: Command) {
-        let outcome = self.inbox.withLock { inbox -> SubmitOutcome in
-            guard !inbox.closed else { return .refused }
+        let outcome = self.inbox.withVisibleLock(at: self.lockAddress) { inbox -> SubmitOutcome in
+            switch command {
+            case .start where inbox.shuttingDown: return .refused
+            case .shutdown where inbox.shuttingDown: return .ignored  // already asked
+            case _ where inbox.closed: return .ignored  // nothing of curl's is left to act on
+            case .shutdown: inbox.shuttingDown = true
+            default: break
+            }
             inbox.commands.append(command)
-            if self.wakeupPending.exchange(true, ordering: .acquiringAndReleasing) { return .queued }
+            if self.wakeupPending.exchange(true, ordering: .acquiringAndReleasing) { return .ignored }
             // Counted under the lock, so teardown waits for this wakeup before it cleans up.
             self.wakersInProgress.add(1, ordering: .acquiringAndReleasing)
             return .queuedNeedsWakeup
@@ -75,21 +103,22 @@ final class CurlShard: @unchecked Sendable {
             // which then found the lock held (measured: 2% of a proxied request in futex waits).
             curl_multi_wakeup(self.multi)
             self.wakersInProgress.subtract(1, ordering: .acquiringAndReleasing)
-        case .queued:
+        case .ignored:
             break
         case .refused:
             if case .start(let transfer) = command {
-                transfer.failWithoutEngine(.unavailable("the upstream engine has shut down"))
+                transfer.refuse(.unavailable("the gateway is shutting down"))
             }
         }
     }
 
-    private enum SubmitOutcome { case queued, queuedNeedsWakeup, refused }
+    private enum SubmitOutcome { case ignored, queuedNeedsWakeup, refused }
 
-    /// Cancels every transfer, cleans up curl on its own thread, and waits for the thread to end.
+    /// Fails every transfer, cleans up curl on its own thread, and waits for the thread to end.
+    /// Any number of calls, from any threads, all return once it has ended.
     func shutdown() {
         self.submit(.shutdown)
-        self.finished.wait()
+        self.stopped.wait()
     }
 
     // MARK: Shard thread
@@ -99,7 +128,7 @@ final class CurlShard: @unchecked Sendable {
         var readyDescriptors: Int32 = 0
         while true {
             self.wakeupPending.store(false, ordering: .releasing)
-            let commands = self.inbox.withLock { inbox -> [Command] in
+            let commands = self.inbox.withVisibleLock(at: self.lockAddress) { inbox -> [Command] in
                 defer { inbox.commands.removeAll(keepingCapacity: true) }
                 return inbox.commands
             }
@@ -108,10 +137,15 @@ final class CurlShard: @unchecked Sendable {
                 if case .shutdown = command { stop = true } else { self.apply(command) }
             }
             if stop { break }
-            curl_multi_perform(self.multi, &running)
+            if curl_multi_perform(self.multi, &running) != CURLM_OK { self.noteMultiFailure("curl_multi_perform") }
             self.collectFinishedTransfers()
+            self.applyCallbackRequests()
+            self.expireQueueDeadlines()
             self.deliverPendingEvents()
-            curl_multi_poll(self.multi, nil, 0, 1000, &readyDescriptors)
+            if curl_multi_poll(self.multi, nil, 0, self.pollTimeoutMs(), &readyDescriptors) != CURLM_OK {
+                self.noteMultiFailure("curl_multi_poll")
+                usleep(10_000)  // a poll that fails at once must not turn the loop into a spin
+            }
         }
         self.tearDown()
     }
@@ -120,120 +154,143 @@ final class CurlShard: @unchecked Sendable {
         switch command {
         case .start(let transfer):
             self.transfersInFlight.add(1, ordering: .relaxed)
-            if self.slots.acquire(transfer.request.poolKey, limit: transfer.request.maxConnections, waiter: transfer) {
+            let key = transfer.request.poolKey
+            let limit = transfer.request.maxConnections
+            let slotFree = self.slots.hasFreeSlot(key, limit: limit)
+            switch transfer.curlTransition({ $0.startAccepted(slotFree: slotFree) }) {
+            case .begin:
+                _ = self.slots.acquire(key, limit: limit, waiter: transfer)
                 self.begin(transfer)
+            case .wait:
+                _ = self.slots.acquire(key, limit: limit, waiter: transfer)
+                self.addQueueDeadline(for: transfer)
+            case let action:
+                self.execute(action, for: transfer)
             }
         case .cancel(let transfer):
-            if transfer.curlActive {
-                curl_multi_remove_handle(self.multi, transfer.curlEasy!.raw)
-                self.release(transfer)
-            } else if self.slots.removeWaiting(transfer.request.poolKey, transfer) {
-                self.transfersInFlight.subtract(1, ordering: .relaxed)
-            }
-        case .resumeReceive(let transfer), .resumeSend(let transfer):
-            guard transfer.curlActive, let easy = transfer.curlEasy else { return }
-            let isReceive: Bool
-            if case .resumeReceive = command { isReceive = true } else { isReceive = false }
-            // May call the write or read callback before it returns (never under a lock of ours).
-            curl_easy_pause(easy.raw, transfer.curlResume(receive: isReceive))
+            self.execute(transfer.curlTransition { $0.cancelApplied() }, for: transfer)
+        case .resumeReceive(let transfer):
+            self.resume(transfer, receive: true)
+        case .resumeSend(let transfer):
+            self.resume(transfer, receive: false)
         case .shutdown:
             break
         }
     }
 
+    /// Carries out a machine action that moves the transfer out of the queue or out of curl.
+    private func execute(_ action: TransferStateMachine.Action, for transfer: CurlTransfer) {
+        switch action {
+        case .none:
+            break
+        case .drop:
+            self.transfersInFlight.subtract(1, ordering: .relaxed)
+        case .leaveQueue:
+            _ = self.slots.removeWaiting(transfer.request.poolKey, transfer)
+            self.transfersInFlight.subtract(1, ordering: .relaxed)
+        case .finish:
+            self.removeFromCurl(transfer)
+            self.transfersInFlight.subtract(1, ordering: .relaxed)
+            self.releaseSlot(of: transfer)
+        default:
+            preconditionFailure("\(action) is not for the shard to execute")
+        }
+    }
+
+    /// Hands a freed slot to the pool's first waiter; a waiter cancelled meanwhile passes it on.
+    private func releaseSlot(of transfer: CurlTransfer) {
+        while let next = self.slots.release(transfer.request.poolKey) {
+            switch next.curlTransition({ $0.slotGranted() }) {
+            case .begin:
+                self.begin(next)
+                return
+            case .passSlotOn:
+                self.transfersInFlight.subtract(1, ordering: .relaxed)  // and round again, to the next waiter
+            case let action:
+                preconditionFailure("\(action) after a slot was granted")
+            }
+        }
+    }
+
     private func begin(_ transfer: CurlTransfer) {
         guard let raw = self.idleEasyHandles.popLast() ?? curl_easy_init() else {
-            self.finish(transfer, with: .failed(.unavailable("curl_easy_init failed")))
+            self.execute(transfer.curlTransition { $0.beginFailed(.unavailable("curl_easy_init failed")) }, for: transfer)
             return
         }
         let easy = EasyHandle(raw: raw)
         transfer.curlEasy = easy
-        transfer.curlActive = true
         self.active[ObjectIdentifier(transfer)] = transfer
-        guard self.configure(easy, for: transfer),
-            curl_multi_add_handle(self.multi, raw) == CURLM_OK
-        else {
-            self.finish(transfer, with: .failed(.unavailable("libcurl refused the request options")))
-            return
-        }
-    }
-
-    private func configure(_ easy: EasyHandle, for transfer: CurlTransfer) -> Bool {
-        let request = transfer.request
-        let user = Unmanaged.passUnretained(transfer).toOpaque()
-        var ok = easy.set(CURLOPT_URL, request.url)
-        ok = easy.set(CURLOPT_PRIVATE, pointer: user) && ok
-        ok = easy.set(CURLOPT_HEADERFUNCTION, writeCallback: CurlCallbacks.header) && ok
-        ok = easy.set(CURLOPT_HEADERDATA, pointer: user) && ok
-        ok = easy.set(CURLOPT_WRITEFUNCTION, writeCallback: CurlCallbacks.write) && ok
-        ok = easy.set(CURLOPT_WRITEDATA, pointer: user) && ok
-        ok = easy.setReadCallback(CurlCallbacks.read) && ok
-        ok = easy.set(CURLOPT_READDATA, pointer: user) && ok
-        ok = easy.set(CURLOPT_NOSIGNAL, 1) && ok  // NIO already ignores SIGPIPE
-        ok = easy.set(CURLOPT_FOLLOWLOCATION, 0) && ok
-        ok = easy.set(CURLOPT_HTTP_CONTENT_DECODING, 0) && ok  // bodies pass byte for byte
-        ok = easy.set(CURLOPT_PATH_AS_IS, 1) && ok  // the route decided the path; curl must not squash it
-        ok = easy.set(CURLOPT_PROTOCOLS_STR, "http,https") && ok
-        ok = easy.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1) && ok
-        ok = easy.set(CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeoutMs) && ok
-        ok = easy.set(CURLOPT_TCP_KEEPALIVE, 1) && ok
-        // Shorter than common backend keep-alive timeouts: a streamed body cannot be replayed
-        // on a pooled connection the backend already closed.
-        ok = easy.set(CURLOPT_MAXAGE_CONN, self.idleConnectionMaxAgeSeconds) && ok
-        if let caFile = request.caFile {
-            ok = easy.set(CURLOPT_CAINFO, caFile) && ok
-        }
-        switch (request.method, request.body) {
-        case ("GET", .none):
-            ok = easy.set(CURLOPT_HTTPGET, 1) && ok
-        case ("HEAD", .none):
-            ok = easy.set(CURLOPT_NOBODY, 1) && ok
-        case (_, .none):
-            ok = easy.set(CURLOPT_CUSTOMREQUEST, request.method) && ok
-        case (_, .known(let length)):
-            ok = easy.set(CURLOPT_UPLOAD, 1) && ok
-            ok = easy.set(CURLOPT_CUSTOMREQUEST, request.method) && ok
-            ok = easy.set(CURLOPT_INFILESIZE_LARGE, offset: Int64(length)) && ok
-        case (_, .chunked):
-            ok = easy.set(CURLOPT_UPLOAD, 1) && ok  // unknown size: curl sends it chunked
-            ok = easy.set(CURLOPT_CUSTOMREQUEST, request.method) && ok
-        }
-        var list: UnsafeMutablePointer<curl_slist>? = nil
-        var sawAccept = false
-        // Moved out of the shard for the loop: appending byte by byte to a class's stored array
-        // paid a dynamic exclusivity check per byte, 3% of a proxied request's CPU.
+        // Moved out of the shard for the call: appending byte by byte to a class's stored
+        // array paid a dynamic exclusivity check per byte, 3% of a proxied request's CPU.
         var line: [UInt8] = []
         swap(&line, &self.headerLineBytes)
-        for (name, value) in request.headers {
-            list = Self.appendHeaderLine(to: list, name: name, value: value, spelledIn: &line)
-            if !sawAccept, name.utf8.count == 6, name.lowercased() == "accept" { sawAccept = true }
-        }
+        var failure = easy.configure(
+            for: transfer, idleConnectionMaxAgeSeconds: self.idleConnectionMaxAgeSeconds, scratch: &line)
         swap(&line, &self.headerLineBytes)
-        list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
-        if !sawAccept { list = curl_slist_append(list, "Accept:") }  // no default "Accept: */*"
-        transfer.curlHeaderList = list
-        ok = easy.set(CURLOPT_HTTPHEADER, list: list) && ok
-        return ok
+        if failure == nil, curl_multi_add_handle(self.multi, raw) != CURLM_OK {
+            failure = .unavailable("libcurl would not take the transfer")
+        }
+        if let failure {
+            self.execute(transfer.curlTransition { $0.beginFailed(failure) }, for: transfer)
+        }
     }
 
-    /// Appends "Name: value" ("Name;", curl's spelling of an empty value) spelled in `line`,
-    /// reused for every line: building a String per line and converting it cost two
-    /// allocations per line.
-    private static func appendHeaderLine(
-        to list: UnsafeMutablePointer<curl_slist>?, name: String, value: String, spelledIn line: inout [UInt8]
-    ) -> UnsafeMutablePointer<curl_slist>? {
-        line.removeAll(keepingCapacity: true)
-        line.append(contentsOf: name.utf8)
-        if value.isEmpty {
-            line.append(UInt8(ascii: ";"))
-        } else {
-            line.append(UInt8(ascii: ":"))
-            line.append(UInt8(ascii: " "))
-            line.append(contentsOf: value.utf8)
+    /// Takes the transfer's handle out of curl (a transfer curl had not finished loses its
+    /// connection) and returns it to the pool.
+    private func removeFromCurl(_ transfer: CurlTransfer) {
+        if let easy = transfer.curlEasy {
+            curl_multi_remove_handle(self.multi, easy.raw)
+            curl_easy_reset(easy.raw)
+            if self.idleEasyHandles.count < Self.maxIdleEasyHandles {
+                self.idleEasyHandles.append(easy.raw)
+            } else {
+                curl_easy_cleanup(easy.raw)
+            }
         }
-        line.append(0)
-        return line.withUnsafeBytes { bytes in
-            curl_slist_append(list, bytes.baseAddress!.assumingMemoryBound(to: CChar.self))
+        curl_slist_free_all(transfer.curlHeaderList)
+        transfer.curlHeaderList = nil
+        transfer.curlEasy = nil
+        self.active[ObjectIdentifier(transfer)] = nil
+    }
+
+    private func resume(_ transfer: CurlTransfer, receive: Bool) {
+        guard case .applyPause(let mask) = transfer.curlTransition({ $0.resumeApplied(receive: receive) }),
+            let easy = transfer.curlEasy
+        else { return }
+        // May call the write or read callback before it returns (never under a lock of ours).
+        let code = curl_easy_pause(easy.raw, mask)
+        if code != CURLE_OK {
+            self.execute(transfer.curlTransition { $0.resumeFailed(code: Int(code.rawValue)) }, for: transfer)
+        }
+    }
+
+    // MARK: Called from curl callbacks (no curl calls here)
+
+    /// After this pass's curl calls: unpause the transfer's sending.
+    func requestSendResume(_ transfer: CurlTransfer) {
+        self.pendingSendResumes.append(transfer)
+    }
+
+    /// After this pass's curl calls: end the transfer whose response completed before its upload.
+    func requestEarlyEnd(_ transfer: CurlTransfer) {
+        self.pendingEarlyEnds.append(transfer)
+    }
+
+    func markForDelivery(_ transfer: CurlTransfer) {
+        self.pendingDelivery.append(transfer)
+    }
+
+    // MARK: Pass steps
+
+    private func applyCallbackRequests() {
+        // Unpausing may run callbacks that ask for more: keep going until nothing is asked.
+        while !self.pendingSendResumes.isEmpty || !self.pendingEarlyEnds.isEmpty {
+            let resumes = self.pendingSendResumes
+            let ends = self.pendingEarlyEnds
+            self.pendingSendResumes.removeAll()
+            self.pendingEarlyEnds.removeAll()
+            for transfer in ends { self.execute(transfer.curlTransition { $0.earlyEndDue() }, for: transfer) }
+            for transfer in resumes { self.resume(transfer, receive: false) }
         }
     }
 
@@ -246,17 +303,16 @@ final class CurlShard: @unchecked Sendable {
             _ = gw_easy_getinfo_ptr(raw, CURLINFO_PRIVATE, &user)
             guard let user else { continue }
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
-            curl_multi_remove_handle(self.multi, raw)
-            self.finish(transfer, with: self.outcome(of: transfer, code: code))
+            let outcome = self.outcome(of: transfer, code: code)
+            self.execute(transfer.curlTransition { $0.curlFinished(outcome) }, for: transfer)
         }
     }
 
     private func outcome(of transfer: CurlTransfer, code: CURLcode) -> UpstreamEvent {
-        if let reason = transfer.curlAbortReason { return .failed(reason) }
         let description = String(cString: curl_easy_strerror(code))
         switch code {
         case CURLE_OK:
-            return transfer.curlHeadDelivered ? .end : .failed(.invalidResponse("no response head"))
+            return .end
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_SSL_CONNECT_ERROR,
             CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
             CURLE_SSL_ISSUER_ERROR:
@@ -268,35 +324,46 @@ final class CurlShard: @unchecked Sendable {
         }
     }
 
-    /// Reports `event`, returns the easy handle to the pool and hands the slot on.
-    private func finish(_ transfer: CurlTransfer, with event: UpstreamEvent) {
-        self.markForDelivery(transfer, transfer.curlEnqueue(event))
-        self.release(transfer)
+    private func addQueueDeadline(for transfer: CurlTransfer) {
+        let deadline = NIODeadline.now() + .milliseconds(Int64(transfer.request.queueTimeoutMs))
+        self.queueDeadlines.append((deadline, transfer))
+        self.nextQueueDeadline = min(self.nextQueueDeadline ?? deadline, deadline)
     }
 
-    private func release(_ transfer: CurlTransfer) {
-        transfer.curlSettle()
-        if let easy = transfer.curlEasy {
-            curl_easy_reset(easy.raw)
-            if self.idleEasyHandles.count < Self.maxIdleEasyHandles {
-                self.idleEasyHandles.append(easy.raw)
-            } else {
-                curl_easy_cleanup(easy.raw)
+    /// Fails queued transfers whose deadline passed. Cheap on passes before the earliest one.
+    private func expireQueueDeadlines() {
+        guard let next = self.nextQueueDeadline else { return }
+        let now = NIODeadline.now()
+        guard next <= now else { return }
+        var expired: [CurlTransfer] = []
+        var earliest: NIODeadline?
+        self.queueDeadlines.removeAll { entry in
+            if entry.deadline <= now {
+                expired.append(entry.transfer)
+                return true
             }
+            earliest = min(earliest ?? entry.deadline, entry.deadline)
+            return false
         }
-        curl_slist_free_all(transfer.curlHeaderList)
-        transfer.curlHeaderList = nil
-        transfer.curlEasy = nil
-        transfer.curlActive = false
-        self.active[ObjectIdentifier(transfer)] = nil
-        self.transfersInFlight.subtract(1, ordering: .relaxed)
-        if let next = self.slots.release(transfer.request.poolKey) {
-            self.begin(next)
+        self.nextQueueDeadline = earliest
+        for transfer in expired {
+            let waited = transfer.request.queueTimeoutMs
+            self.execute(transfer.curlTransition { $0.queueDeadlinePassed(afterMs: waited) }, for: transfer)
         }
     }
 
-    func markForDelivery(_ transfer: CurlTransfer, _ needed: Bool) {
-        if needed { self.pendingDelivery.append(transfer) }
+    /// curl's own timers wake `curl_multi_poll` by themselves; a queue deadline must too.
+    private func pollTimeoutMs() -> Int32 {
+        guard let next = self.nextQueueDeadline else { return 1000 }
+        let milliseconds = (next - NIODeadline.now()).nanoseconds / 1_000_000 + 1
+        return Int32(max(0, min(1000, milliseconds)))
+    }
+
+    private func noteMultiFailure(_ call: String) {
+        let failures = self.multiCallFailures.wrappingAdd(1, ordering: .relaxed).newValue
+        if failures & (failures - 1) == 0 {  // the 1st, 2nd, 4th, 8th…: visible, never a flood
+            Self.logger.error("\(call) failed", metadata: ["failures": "\(failures)"])
+        }
     }
 
     /// One task per event loop per pass: each `execute` wakes its loop (an eventfd write), and
@@ -316,18 +383,25 @@ final class CurlShard: @unchecked Sendable {
     }
 
     private func tearDown() {
-        self.inbox.withLock { $0.closed = true }
+        // Starts were refused since the shutdown was submitted; what is left is cancels and
+        // resumes for transfers that end here anyway.
+        self.inbox.withVisibleLock(at: self.lockAddress) { inbox in
+            inbox.closed = true
+            inbox.commands.removeAll()
+        }
         // No submit can start a wakeup now; let those under way finish before the multi handle goes.
         while self.wakersInProgress.load(ordering: .acquiring) > 0 { sched_yield() }
-        // Releasing a transfer may start a waiter for its slot; keep going until none is left.
-        while let transfer = self.active.values.first {
-            curl_multi_remove_handle(self.multi, transfer.curlEasy!.raw)
-            self.finish(transfer, with: .failed(.unavailable("the gateway is shutting down")))
+        // Waiters first, so the slots freed below find no one to begin.
+        for transfer in self.slots.allWaiting() {
+            self.execute(transfer.curlTransition { $0.shutdown() }, for: transfer)
+        }
+        for transfer in Array(self.active.values) {
+            self.execute(transfer.curlTransition { $0.shutdown() }, for: transfer)
         }
         self.deliverPendingEvents()
         for easy in self.idleEasyHandles { curl_easy_cleanup(easy) }
         self.idleEasyHandles.removeAll()
         curl_multi_cleanup(self.multi)
-        self.finished.signal()
+        self.stopped.leave()
     }
 }

@@ -4,12 +4,13 @@ import Synchronization
 
 /// One request to a backend, from the event loop's side and the curl thread's side.
 ///
-/// Thread confinement: the `curl…` fields are touched only on the shard's thread; `shared` is
-/// behind a mutex; the delegate is reached only on `eventLoop`. No `deinit` calls curl: the
-/// shard releases the easy handle after `curl_multi_remove_handle`.
+/// Its lifecycle is a `TransferStateMachine` behind the one mutex; both sides feed it events
+/// and execute the actions it returns. Thread confinement: the `curl…` fields are touched only
+/// on the shard's thread; the delegate is reached only on `eventLoop`. No `deinit` calls curl:
+/// the shard releases the easy handle after `curl_multi_remove_handle`.
 public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     public let request: UpstreamRequest
-    public let eventLoop: EventLoop
+    public let eventLoop: any EventLoop
     private let delegate: NIOLoopBound<WeakDelegate>
     /// Strong: the shard holds a transfer only while curl has it, so there is no lasting cycle,
     /// and an `unowned` read cost a `swift_unownedRetainStrong` per curl callback (2.8% of a
@@ -17,28 +18,32 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     let shard: CurlShard
 
     private struct Shared {
-        var flow: TransferFlowControl
+        var machine: TransferStateMachine
         var outbox: [UpstreamEvent] = []
         var deliveryScheduled = false
-        /// The transfer left curl (see `curlSettle`).
-        var settled = false
+
+        /// Queues an event; `true` when the transfer needs a delivery this pass.
+        mutating func enqueue(_ event: UpstreamEvent) -> Bool {
+            self.outbox.append(event)
+            if self.deliveryScheduled { return false }
+            self.deliveryScheduled = true
+            return true
+        }
     }
 
     private let shared: Mutex<Shared>
+    /// Where ThreadSanitizer is told the lock orders memory (see `withVisibleLock`).
+    private var lockAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
     // Curl-thread state.
     var curlEasy: EasyHandle?
     var curlHeaderList: UnsafeMutablePointer<curl_slist>?
     var curlHeadParser: ResponseHeadParser
-    var curlHeadDelivered = false
-    /// Set by a callback that aborted the transfer on purpose, so completion reports why.
-    var curlAbortReason: UpstreamFailure?
-    var curlActive = false
 
     init(
         request: UpstreamRequest,
-        eventLoop: EventLoop,
-        delegate: UpstreamTransferDelegate,
+        eventLoop: any EventLoop,
+        delegate: any UpstreamTransferDelegate,
         shard: CurlShard,
         flowControl: TransferFlowControl
     ) {
@@ -46,75 +51,81 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
         self.eventLoop = eventLoop
         self.delegate = NIOLoopBound(WeakDelegate(delegate), eventLoop: eventLoop)
         self.shard = shard
-        self.shared = Mutex(Shared(flow: flowControl))
+        let machine = TransferStateMachine(hasUpload: request.sendsBody, flow: flowControl)
+        self.shared = Mutex(Shared(machine: machine))
         self.curlHeadParser = ResponseHeadParser(maxHeaderBytes: request.maxResponseHeaderBytes)
+    }
+
+    /// Runs one transition under the lock: queues the event its action reports, if any, and
+    /// moves the change in counted bytes into the shard's total.
+    private func transition(
+        _ event: (inout TransferStateMachine) -> TransferStateMachine.Action
+    ) -> (action: TransferStateMachine.Action, needsDelivery: Bool) {
+        let (action, needsDelivery, delta) = self.shared.withVisibleLock(at: self.lockAddress) { shared in
+            let before = shared.machine.countedBytes
+            let action = event(&shared.machine)
+            let needsDelivery = action.reportedEvent.map { shared.enqueue($0) } ?? false
+            return (action, needsDelivery, shared.machine.countedBytes - before)
+        }
+        if delta != 0 { self.shard.bufferedBytes.add(delta, ordering: .relaxed) }
+        return (action, needsDelivery)
     }
 
     // MARK: Event-loop API
 
-    /// Hands a piece of the client's request body to the transfer. Returns `false` when the
-    /// caller must stop reading the client until an `.uploadCanResume` event.
     public func appendRequestBody(_ buffer: ByteBuffer) -> Bool {
-        let result = self.shared.withLock { shared -> TransferFlowControl.AppendResult? in
-            guard !shared.settled else { return nil }
-            return shared.flow.appendUpload(buffer)
-        }
-        guard let result else { return true }  // finished: the body is no longer needed
-        self.shard.bufferedBytes.add(buffer.readableBytes, ordering: .relaxed)
-        if result.resumeSend { self.shard.submit(.resumeSend(self)) }
-        return result.keepReading
+        guard case .appended(let keepReading, let resumeSend) = self.transition({ $0.requestBodyAppended(buffer) }).action
+        else { preconditionFailure("appending a body piece must answer .appended") }
+        if resumeSend { self.shard.submit(.resumeSend(self)) }
+        return keepReading
     }
 
-    /// The client's request body is complete.
     public func finishRequestBody() {
-        if self.shared.withLock({ $0.flow.endUpload() }) {
+        if case .requestResume = self.transition({ $0.requestBodyEnded() }).action {
             self.shard.submit(.resumeSend(self))
         }
     }
 
-    /// The client connection accepted `count` response bytes (call from write promises).
     public func responseBytesWritten(_ count: Int) {
-        self.shard.bufferedBytes.subtract(count, ordering: .relaxed)
-        let resume = self.shared.withLock { shared in
-            !shared.settled && shared.flow.downstreamWritten(count: count)
+        if case .requestResume = self.transition({ $0.responseBytesReleased(count, discarded: false) }).action {
+            self.shard.submit(.resumeReceive(self))
         }
-        if resume { self.shard.submit(.resumeReceive(self)) }
     }
 
-    /// Events the delegate will not write (its exchange is over): their body bytes stop
-    /// counting as buffered.
     public func discard(_ events: [UpstreamEvent]) {
         var count = 0
         for case .body(let buffer) in events { count += buffer.readableBytes }
-        self.shard.bufferedBytes.subtract(count, ordering: .relaxed)
+        if count > 0 { _ = self.transition { $0.responseBytesReleased(count, discarded: true) } }
     }
 
-    /// Abandons the transfer (client gone, timeout). No further events are delivered.
     public func cancel() {
         self.delegate.value.object = nil
-        self.shard.submit(.cancel(self))
+        if case .requestCancel = self.transition({ $0.cancel() }).action {
+            self.shard.submit(.cancel(self))
+        }
     }
 
-    /// Response bytes handed to the event loop and not yet written to the client.
-    public var responseBytesInFlight: Int {
-        self.shared.withLock { $0.flow.downstreamBytesInFlight }
-    }
-
-    /// Request body bytes received from the client and not yet taken by curl.
-    public var requestBytesBuffered: Int {
-        self.shared.withLock { $0.flow.uploadBytesBuffered }
+    /// Fails a transfer its shard refused (the engine is shutting down), straight to the event loop.
+    func refuse(_ failure: UpstreamFailure) {
+        if self.transition({ $0.refused(failure) }).needsDelivery {
+            Self.curlDeliver([self], on: self.eventLoop)
+        }
     }
 
     // MARK: Curl-thread API
 
-    /// Queues an event; returns `true` when the transfer needs a delivery this pass.
-    func curlEnqueue(_ event: UpstreamEvent) -> Bool {
-        self.shared.withLock { shared in
-            shared.outbox.append(event)
-            if shared.deliveryScheduled { return false }
-            shared.deliveryScheduled = true
-            return true
-        }
+    /// A transition on the shard's thread; an event it reports goes out with this pass.
+    func curlTransition(
+        _ event: (inout TransferStateMachine) -> TransferStateMachine.Action
+    ) -> TransferStateMachine.Action {
+        let (action, needsDelivery) = self.transition(event)
+        if needsDelivery { self.shard.markForDelivery(self) }
+        return action
+    }
+
+    /// Queues response body bytes the machine accepted.
+    func curlDeliverBody(_ buffer: ByteBuffer) {
+        if self.shared.withVisibleLock(at: self.lockAddress, { $0.enqueue(.body(buffer)) }) { self.shard.markForDelivery(self) }
     }
 
     /// Sends everything queued so far for `transfers` (all on `eventLoop`) in one event-loop
@@ -127,7 +138,7 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
 
     /// On the event loop: hands the queued events to the delegate.
     private func deliverQueuedEvents() {
-        let events = self.shared.withLock { shared -> [UpstreamEvent] in
+        let events = self.shared.withVisibleLock(at: self.lockAddress) { shared -> [UpstreamEvent] in
             shared.deliveryScheduled = false
             defer { shared.outbox.removeAll(keepingCapacity: true) }
             return shared.outbox
@@ -138,56 +149,32 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
         }
         if !events.isEmpty { delegate.upstreamTransfer(self, received: events) }
     }
+}
 
-    func curlOfferResponseBytes(_ count: Int) -> Bool {
-        let accepted = self.shared.withLock { $0.flow.offerDownstream(count: count) }
-        if accepted { self.shard.bufferedBytes.add(count, ordering: .relaxed) }
-        return accepted
-    }
-
-    func curlReadRequestBody(
-        into destination: UnsafeMutableRawBufferPointer
-    ) -> (result: TransferFlowControl.UploadRead, resumeClientReads: Bool) {
-        let read = self.shared.withLock { $0.flow.readUpload(into: destination) }
-        if case .bytes(let count) = read.result { self.shard.bufferedBytes.subtract(count, ordering: .relaxed) }
-        return read
-    }
-
-    /// The transfer left curl: request body it never sent stops counting as buffered.
-    /// (Response bytes count until the event loop writes or discards them.)
-    func curlSettle() {
-        let unsent = self.shared.withLock { shared -> Int in
-            shared.settled = true
-            return shared.flow.uploadBytesBuffered
-        }
-        self.shard.bufferedBytes.subtract(unsent, ordering: .relaxed)
-    }
-
-    /// Reports a failure straight to the event loop, for a transfer the engine never took.
-    func failWithoutEngine(_ failure: UpstreamFailure) {
-        self.eventLoop.execute {
-            self.delegate.value.object?.upstreamTransfer(self, received: [.failed(failure)])
+extension TransferStateMachine.Action {
+    /// The event this action hands to the delegate, if any.
+    fileprivate var reportedEvent: UpstreamEvent? {
+        switch self {
+        case .finish(let event): return event
+        case .leaveQueue(let failure): return failure.map { .failed($0) }
+        case .deliver(let event): return event
+        case .deliverHead(let head, _): return .head(head)
+        case .upload(_, resumeClientReads: true): return .uploadCanResume
+        default: return nil
         }
     }
+}
 
-    /// Marks the direction resumed and returns the pause mask curl must keep.
-    func curlResume(receive: Bool) -> Int32 {
-        self.shared.withLock { shared in
-            if receive { shared.flow.receiveResumed() } else { shared.flow.sendResumed() }
-            return (shared.flow.receivePaused ? CurlPause.receive : 0)
-                | (shared.flow.sendPaused ? CurlPause.send : 0)
-        }
+extension UpstreamRequest {
+    /// Whether curl reads a request body. HEAD never carries one upstream, whatever framing
+    /// the client's request had (the server discards that body).
+    var sendsBody: Bool {
+        self.body != .none && self.method != "HEAD"
     }
 }
 
 /// The delegate is the connection's handler; it owns the transfer, not the other way round.
 final class WeakDelegate {
-    weak var object: UpstreamTransferDelegate?
-    init(_ object: UpstreamTransferDelegate) { self.object = object }
-}
-
-/// curl's CURLPAUSE_* bits (macros Swift does not import).
-enum CurlPause {
-    static let receive: Int32 = 1 << 0
-    static let send: Int32 = 1 << 2
+    weak var object: (any UpstreamTransferDelegate)?
+    init(_ object: any UpstreamTransferDelegate) { self.object = object }
 }

@@ -10,7 +10,7 @@ import NIOCore
 /// buffer pauses curl's sending until more body arrives.
 ///
 /// Every mutating method returns what its caller must do next, so the rules are testable
-/// without threads or sockets. `CurlTransfer` holds one instance behind a lock.
+/// without threads or sockets. `TransferStateMachine` owns one instance per transfer.
 public struct TransferFlowControl: Sendable {
     public let highWater: Int
     public let lowWater: Int
@@ -85,7 +85,8 @@ public struct TransferFlowControl: Sendable {
         return self.requestSendResume()
     }
 
-    private mutating func requestSendResume() -> Bool {
+    /// `true` (once per pause) when curl's sending is paused and should be resumed.
+    public mutating func requestSendResume() -> Bool {
         guard self.sendPaused, !self.sendResumeRequested else { return false }
         self.sendResumeRequested = true
         return true
@@ -137,5 +138,18 @@ public struct TransferFlowControl: Sendable {
     public mutating func sendResumed() {
         self.sendPaused = false
         self.sendResumeRequested = false
+    }
+
+    // MARK: Either thread, when the transfer ends
+
+    /// Body curl will never read: dropped and no longer counted.
+    public mutating func dropUpload() {
+        self.upload.removeAll()
+        self.uploadBytesBuffered = 0
+    }
+
+    /// Response bytes the event loop will never report written (its exchange is over).
+    public mutating func releaseDownstream() {
+        self.downstreamBytesInFlight = 0
     }
 }

@@ -25,12 +25,12 @@ public enum UpstreamFailure: Error, Sendable, Equatable {
     case unavailable(String)
     /// The backend hung up, answered garbage, or sent an oversized head.
     case invalidResponse(String)
-    /// No connection slot within queueTimeoutMs.
+    /// No connection slot within `queueTimeoutMs` (the backend's `maxConnections` are all busy).
     case busy(String)
 }
 
 /// What a transfer reports to its delegate, in order, on the delegate's event loop.
-public enum UpstreamEvent: Sendable {
+public enum UpstreamEvent: Sendable, Equatable {
     case head(UpstreamResponseHead)
     case body(ByteBuffer)
     /// The response is complete; the connection went back to the pool.

@@ -24,6 +24,8 @@ public struct UpstreamRequest: Sendable {
     /// Most concurrent transfers (and so connections) for `poolKey`.
     public var maxConnections: Int
     public var connectTimeoutMs: Int
+    /// Longest wait for one of the pool's `maxConnections` slots before the transfer fails `.busy`.
+    public var queueTimeoutMs: Int
     /// Largest response head accepted from the backend; a larger one fails the transfer.
     public var maxResponseHeaderBytes: Int
     /// PEM bundle to trust instead of the system store (https backends only).
@@ -39,6 +41,7 @@ public struct UpstreamRequest: Sendable {
         poolKey: String,
         maxConnections: Int,
         connectTimeoutMs: Int,
+        queueTimeoutMs: Int = 5000,
         maxResponseHeaderBytes: Int,
         caFile: String? = nil,
         queueTimeoutMs: Int = 5000
@@ -50,6 +53,7 @@ public struct UpstreamRequest: Sendable {
         self.poolKey = poolKey
         self.maxConnections = maxConnections
         self.connectTimeoutMs = connectTimeoutMs
+        self.queueTimeoutMs = queueTimeoutMs
         self.maxResponseHeaderBytes = maxResponseHeaderBytes
         self.caFile = caFile
         self.queueTimeoutMs = queueTimeoutMs

@@ -70,4 +70,86 @@ struct ResponseHeadParserTests {
         #expect(outcomes[2] == .needMore)
         #expect(outcomes[3] == .needMore)
     }
+
+    // MARK: RFC 9112 framing and RFC 9110 syntax (SPEC §11)
+
+    private func head(_ lines: [String]) -> UpstreamResponseHead? {
+        guard case .complete(let head) = feed(lines).last else { return nil }
+        return head
+    }
+
+    private func isMalformed(_ lines: [String]) -> Bool {
+        feed(lines).contains { if case .malformed = $0 { true } else { false } }
+    }
+
+    @Test func transferEncodingRemovesEveryContentLength() {
+        let parsed = head([
+            "HTTP/1.1 200 OK\r\n", "Content-Length: 5\r\n", "Transfer-Encoding: chunked\r\n", "content-length: 7\r\n", "\r\n",
+        ])
+        #expect(parsed?.headers.map(\.name) == ["Transfer-Encoding"])
+    }
+
+    @Test func equalContentLengthsCollapseIntoOne() {
+        let parsed = head(["HTTP/1.1 200 OK\r\n", "Content-Length: 5\r\n", "X-A: 1\r\n", "CONTENT-LENGTH: 5\r\n", "\r\n"])
+        #expect(parsed?.headers.count == 2)
+        #expect(parsed?.headers.first { $0.name.lowercased() == "content-length" }?.value == "5")
+    }
+
+    @Test(arguments: [
+        ["Content-Length: 5\r\n", "Content-Length: 6\r\n"],
+        ["Content-Length: 5, 6\r\n"],
+        ["Content-Length: 5, 5\r\n"],
+        ["Content-Length: -1\r\n"],
+        ["Content-Length: 0x10\r\n"],
+        ["Content-Length:\r\n"],
+    ])
+    func invalidOrConflictingContentLengthIsMalformed(lines: [String]) {
+        #expect(isMalformed(["HTTP/1.1 200 OK\r\n"] + lines + ["\r\n"]))
+    }
+
+    @Test(arguments: [
+        "X-A: a\rb\r\n", "X-A: a\u{0}b\r\n", "X-A: a\u{1}\r\n", "X-A: a\u{7F}\r\n", "X-A: a\r\r\n",
+        "Set-Cookie : a=1\r\n", ": nameless\r\n", "X A: 1\r\n", "X(A): 1\r\n", "X-Ä: 1\r\n",
+    ])
+    func controlBytesInValuesAndNonTokenNamesAreMalformed(line: String) {
+        #expect(isMalformed(["HTTP/1.1 200 OK\r\n", line, "\r\n"]))
+    }
+
+    @Test func horizontalTabInsideAValueIsKept() {
+        #expect(head(["HTTP/1.1 200 OK\r\n", "X-A: a\tb\r\n", "\r\n"])?.headers.first?.value == "a\tb")
+    }
+
+    @Test func obsTextPassesByteForByteAsLatin1CodePoints() {
+        var parser = ResponseHeadParser(maxHeaderBytes: 1024)
+        let raw: [UInt8] = Array("X-Bin: ".utf8) + [0x63, 0xE9, 0xFF, 0x80, 0xC3, 0xA9] + [13, 10]
+        var outcomes: [ResponseHeadParser.Outcome] = []
+        for line in [Array("HTTP/1.1 200 OK\r\n".utf8), raw, [13, 10]] {
+            outcomes.append(line.withUnsafeBytes { parser.feed($0) })
+        }
+        guard case .complete(let head) = outcomes.last else {
+            Issue.record("not complete: \(outcomes)")
+            return
+        }
+        let bytes = head.headers[0].value.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        #expect(bytes == [0x63, 0xE9, 0xFF, 0x80, 0xC3, 0xA9])
+        #expect(head.headers[0].value.unicodeScalars.allSatisfy { $0.value <= 0xFF })
+    }
+
+    @Test(arguments: ["HTTP/1.1 101 Switching Protocols\r\n", "HTTP/1.1 102 Processing\r\n", "HTTP/1.1 199 Odd\r\n"])
+    func interimCodesOtherThan100And103AreMalformed(line: String) {
+        #expect(feed([line]).last == .malformed("unexpected 1xx"))
+    }
+
+    @Test func announcedBodyLengthFollowsTheFraming() {
+        func length(_ lines: [String]) -> Int? {
+            var parser = ResponseHeadParser(maxHeaderBytes: 1024)
+            for line in lines { _ = Array(line.utf8).withUnsafeBytes { parser.feed($0) } }
+            return parser.announcedBodyLength
+        }
+        #expect(length(["HTTP/1.1 200 OK\r\n", "Content-Length: 12\r\n", "\r\n"]) == 12)
+        #expect(length(["HTTP/1.1 200 OK\r\n", "Transfer-Encoding: chunked\r\n", "Content-Length: 12\r\n", "\r\n"]) == nil)
+        #expect(length(["HTTP/1.1 200 OK\r\n", "\r\n"]) == nil)
+        #expect(length(["HTTP/1.1 204 No Content\r\n", "\r\n"]) == 0)
+        #expect(length(["HTTP/1.1 304 Not Modified\r\n", "Content-Length: 99\r\n", "\r\n"]) == 0)
+    }
 }
