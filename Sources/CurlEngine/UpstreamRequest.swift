@@ -30,8 +30,6 @@ public struct UpstreamRequest: Sendable {
     public var maxResponseHeaderBytes: Int
     /// PEM bundle to trust instead of the system store (https backends only).
     public var caFile: String?
-    /// Longest wait for one of `maxConnections` slots before the transfer fails as busy.
-    public var queueTimeoutMs: Int
 
     public init(
         url: String,
@@ -43,8 +41,7 @@ public struct UpstreamRequest: Sendable {
         connectTimeoutMs: Int,
         queueTimeoutMs: Int = 5000,
         maxResponseHeaderBytes: Int,
-        caFile: String? = nil,
-        queueTimeoutMs: Int = 5000
+        caFile: String? = nil
     ) {
         self.url = url
         self.method = method
@@ -56,6 +53,5 @@ public struct UpstreamRequest: Sendable {
         self.queueTimeoutMs = queueTimeoutMs
         self.maxResponseHeaderBytes = maxResponseHeaderBytes
         self.caFile = caFile
-        self.queueTimeoutMs = queueTimeoutMs
     }
 }

@@ -32,9 +32,9 @@ enum UpstreamRequestBuilder {
             poolKey: backend.name,
             maxConnections: backend.maxConnections,
             connectTimeoutMs: backend.connectTimeoutMs,
+            queueTimeoutMs: backend.queueTimeoutMs,
             maxResponseHeaderBytes: limits.maxResponseHeaderBytes,
-            caFile: backend.caFile,
-            queueTimeoutMs: backend.queueTimeoutMs
+            caFile: backend.caFile
         )
         return (request, headers.strippedCount)
     }
