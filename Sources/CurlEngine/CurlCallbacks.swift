@@ -20,6 +20,9 @@ enum CurlCallbacks {
             return length
         case .complete(let head):
             let bodyLength = transfer.curlHeadParser.announcedBodyLength
+            if transfer.curlHeadParser.bodyIsChunked, transfer.request.method != "HEAD" {
+                transfer.curlChunkDecoder = ChunkedBodyDecoder()
+            }
             action = transfer.curlTransition { $0.headReceived(head, bodyLength: bodyLength) }
         case .tooLarge:
             let failure = UpstreamFailure.invalidResponse(
@@ -44,11 +47,25 @@ enum CurlCallbacks {
     static let write: curl_write_callback = { data, size, count, user in
         let transfer = Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue()
         let length = size * count
-        switch transfer.curlTransition({ $0.responseBytesOffered(length) }) {
+        let raw = UnsafeRawBufferPointer(start: data, count: length)
+        var buffer = CurlCallbacks.allocator.buffer(capacity: length)
+        // A chunked body comes raw: decoded here into the buffer, by a copy of the decoder that
+        // is kept only if the bytes are taken (a paused offer comes again, the same bytes).
+        var decoder = transfer.curlChunkDecoder
+        var completeBody = false
+        if decoder != nil {
+            switch decoder!.decode(raw, into: &buffer) {
+            case .needMore: break
+            case .complete: completeBody = true
+            case .malformed: return 0  // curl fails it too; CURLE_WRITE_ERROR ends the transfer
+            }
+        } else {
+            buffer.writeBytes(raw)
+        }
+        switch transfer.curlTransition({ $0.responseBytesOffered(buffer.readableBytes, completeBody: completeBody) }) {
         case .takeResponseBytes(let endEarly):
-            var buffer = CurlCallbacks.allocator.buffer(capacity: length)
-            buffer.writeBytes(UnsafeRawBufferPointer(start: data, count: length))
-            transfer.curlDeliverBody(buffer)
+            transfer.curlChunkDecoder = decoder
+            if buffer.readableBytes > 0 { transfer.curlDeliverBody(buffer) }
             if endEarly { transfer.shard.requestEarlyEnd(transfer) }
             return length
         case .pauseReceive:

@@ -39,6 +39,8 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     var curlEasy: EasyHandle?
     var curlHeaderList: UnsafeMutablePointer<curl_slist>?
     var curlHeadParser: ResponseHeadParser
+    /// The raw chunked body's decoder, when the head announced one.
+    var curlChunkDecoder: ChunkedBodyDecoder?
 
     init(
         request: UpstreamRequest,

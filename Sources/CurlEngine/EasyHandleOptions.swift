@@ -21,6 +21,9 @@ extension EasyHandle {
         ok = self.set(CURLOPT_NOSIGNAL, 1) && ok  // NIO already ignores SIGPIPE
         ok = self.set(CURLOPT_FOLLOWLOCATION, 0) && ok
         ok = self.set(CURLOPT_HTTP_CONTENT_DECODING, 0) && ok  // bodies pass byte for byte
+        // Chunked bodies come raw and `ChunkedBodyDecoder` decodes them: curl does not tell when
+        // a chunked body ended while an upload keeps the transfer open (SPEC §11).
+        ok = self.set(CURLOPT_HTTP_TRANSFER_DECODING, 0) && ok
         ok = self.set(CURLOPT_PATH_AS_IS, 1) && ok  // the route decided the path; curl must not squash it
         ok = self.set(CURLOPT_PROTOCOLS_STR, "http,https") && ok
         ok = self.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1) && ok

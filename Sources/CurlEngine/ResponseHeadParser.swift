@@ -23,6 +23,8 @@ struct ResponseHeadParser {
     /// The body length the final head announces (Content-Length, or 0 for 204 and 304); nil
     /// when the body is chunked or runs until the connection closes.
     private(set) var announcedBodyLength: Int?
+    /// The final head frames its body in chunks.
+    private(set) var bodyIsChunked = false
 
     init(maxHeaderBytes: Int) {
         self.maxHeaderBytes = maxHeaderBytes
@@ -84,11 +86,18 @@ struct ResponseHeadParser {
     /// the head over.
     private mutating func complete(status: Int) -> Outcome {
         var chunked = false
+        var lastTransferCoding: Substring = ""
         var contentLengthLines = 0
-        for (name, _) in self.headers {
-            if Self.equalsIgnoringCase(name, "transfer-encoding") { chunked = true }
+        for (name, value) in self.headers {
+            if Self.equalsIgnoringCase(name, "transfer-encoding") {
+                chunked = true
+                if let last = value.split(separator: ",").last { lastTransferCoding = last }
+            }
             if Self.equalsIgnoringCase(name, "content-length") { contentLengthLines += 1 }
         }
+        // curl decodes chunks only when chunked is the final coding (RFC 9112 §6.3).
+        let finalCoding = lastTransferCoding.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
+        self.bodyIsChunked = status != 204 && status != 304 && Self.equalsIgnoringCase(String(finalCoding.reversed()), "chunked")
         var contentLength: Int?
         if chunked {
             // Transfer-Encoding overrides Content-Length, which must not reach the client.

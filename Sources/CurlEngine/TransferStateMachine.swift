@@ -25,11 +25,12 @@ struct TransferStateMachine {
         /// KEEP_RECV, KEEP_SEND and their PAUSE bits is left (lib/transfer.c); after a
         /// complete 2xx answer KEEP_SEND stays until the whole upload went out, so a client
         /// that waits for the answer before sending more would wait forever. Only a response
-        /// whose end we can count (Content-Length, or none for 204/304) is known complete;
+        /// whose end we can count (Content-Length, none for 204/304, or the last chunk, which
+        /// the engine's `ChunkedBodyDecoder` finds in the raw body) is known complete;
         /// then the upload is abandoned by `curl_multi_remove_handle`, which ends the
         /// unfinished transfer as premature and closes its connection (lib/multi.c,
-        /// `multi_done`): a half-sent body never leaves a connection for reuse. A chunked or
-        /// close-delimited 2xx cannot be counted here; the server's idle timeout ends it.
+        /// `multi_done`): a half-sent body never leaves a connection for reuse. A
+        /// close-delimited 2xx cannot be counted; the server's idle timeout ends it.
         case finishing
         /// The final event is out and curl let go; response bytes may count until written.
         case done
@@ -106,6 +107,8 @@ struct TransferStateMachine {
     /// What the head announced (nil: chunked or until close) and what has arrived since.
     private var announcedBodyLength: Int?
     private var receivedBodyBytes = 0
+    /// The engine's own chunk decoder saw the end of a chunked body.
+    private var chunkedBodyComplete = false
 
     init(hasUpload: Bool, flow: TransferFlowControl = TransferFlowControl()) {
         self.hasUpload = hasUpload
@@ -303,12 +306,14 @@ struct TransferStateMachine {
         }
     }
 
-    /// The write callback offers `count` response body bytes.
-    mutating func responseBytesOffered(_ count: Int) -> Action {
+    /// The write callback offers `count` response body bytes; `completeBody` when they end a
+    /// chunked body.
+    mutating func responseBytesOffered(_ count: Int, completeBody: Bool = false) -> Action {
         switch self.state {
         case .running, .finishing:
             guard self.flow.offerDownstream(count: count) else { return .pauseReceive }
             self.receivedBodyBytes += count
+            if completeBody { self.chunkedBodyComplete = true }
             guard case .running = self.state, self.responseComplete, !self.uploadSent else {
                 return .takeResponseBytes(endEarly: false)
             }
@@ -418,7 +423,9 @@ struct TransferStateMachine {
     }
 
     private var responseComplete: Bool {
-        guard self.headDelivered, let length = self.announcedBodyLength else { return false }
+        guard self.headDelivered else { return false }
+        if self.chunkedBodyComplete { return true }
+        guard let length = self.announcedBodyLength else { return false }
         return self.receivedBodyBytes >= length
     }
 

@@ -12,8 +12,10 @@ struct EarlyResponseTests {
         case okWithLength = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         /// No length to count: curl must see on its own that sending stopped (KEEP_SEND gone).
         case forbiddenChunked = "HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nnope!\n\r\n0\r\n\r\n"
+        /// No length, and curl keeps sending after a 2xx: the engine's chunk decoder sees the end.
+        case okChunkedWithTrailer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: 1\r\n\r\n"
 
-        var body: String { self == .okWithLength ? "ok" : "nope!\n" }
+        var body: String { self == .okWithLength || self == .okChunkedWithTrailer ? "ok" : "nope!\n" }
     }
 
     @Test(arguments: Answer.allCases, [UpstreamRequest.BodyFraming.known(100), .chunked])
