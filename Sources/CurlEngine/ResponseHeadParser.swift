@@ -25,6 +25,9 @@ struct ResponseHeadParser {
     private(set) var announcedBodyLength: Int?
     /// The final head frames its body in chunks.
     private(set) var bodyIsChunked = false
+    private var contentLengthLines = 0
+    private var firstContentLength: String?
+    private var lastTransferEncoding: String?
 
     init(maxHeaderBytes: Int) {
         self.maxHeaderBytes = maxHeaderBytes
@@ -75,9 +78,17 @@ struct ResponseHeadParser {
             }
             if byte >= 0x80 { isASCII = false }
         }
-        let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<colon]), as: UTF8.self)
+        let nameBytes = UnsafeRawBufferPointer(rebasing: line[0..<colon])
+        let name = String(decoding: nameBytes, as: UTF8.self)
         let valueBytes = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
         let value = isASCII ? String(decoding: valueBytes, as: UTF8.self) : Self.latin1(valueBytes)
+        // The framing lines are noted here, from the bytes, so `complete` need not look for them.
+        if Self.bytes(nameBytes, equalIgnoringCase: "content-length") {
+            self.contentLengthLines += 1
+            if self.contentLengthLines == 1 { self.firstContentLength = value }
+        } else if Self.bytes(nameBytes, equalIgnoringCase: "transfer-encoding") {
+            self.lastTransferEncoding = value
+        }
         self.headers.append((name, value))
         return .needMore
     }
@@ -85,33 +96,23 @@ struct ResponseHeadParser {
     /// The blank line after a final status: settles the body framing (RFC 9112 §6.3) and hands
     /// the head over.
     private mutating func complete(status: Int) -> Outcome {
-        var chunked = false
-        var lastTransferCoding: Substring = ""
-        var contentLengthLines = 0
-        for (name, value) in self.headers {
-            if Self.equalsIgnoringCase(name, "transfer-encoding") {
-                chunked = true
-                if let last = value.split(separator: ",").last { lastTransferCoding = last }
-            }
-            if Self.equalsIgnoringCase(name, "content-length") { contentLengthLines += 1 }
-        }
-        // curl decodes chunks only when chunked is the final coding (RFC 9112 §6.3).
-        let finalCoding = lastTransferCoding.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
-        self.bodyIsChunked = status != 204 && status != 304 && Self.equalsIgnoringCase(String(finalCoding.reversed()), "chunked")
         var contentLength: Int?
-        if chunked {
+        if let transferEncoding = self.lastTransferEncoding {
+            // curl decodes chunks only when chunked is the final coding (RFC 9112 §6.3).
+            let finalCoding = transferEncoding.split(separator: ",").last.map { Self.trimmingWhitespace($0) } ?? ""
+            self.bodyIsChunked = status != 204 && status != 304 && Self.bytes(Array(finalCoding.utf8), equalIgnoringCase: "chunked")
             // Transfer-Encoding overrides Content-Length, which must not reach the client.
-            if contentLengthLines > 0 { self.headers.removeAll { Self.equalsIgnoringCase($0.name, "content-length") } }
-        } else if contentLengthLines > 0 {
-            for (name, value) in self.headers where Self.equalsIgnoringCase(name, "content-length") {
-                guard let length = Self.decimal(value) else { return .malformed("invalid Content-Length") }
-                if let seen = contentLength, seen != length { return .malformed("conflicting Content-Length values") }
-                contentLength = length
-            }
-            if contentLengthLines > 1 {
+            if self.contentLengthLines > 0 { self.headers.removeAll { Self.isContentLength($0.name) } }
+        } else if let first = self.firstContentLength {
+            guard let length = Self.decimal(first) else { return .malformed("invalid Content-Length") }
+            contentLength = length
+            if self.contentLengthLines > 1 {
                 var kept = false
+                for line in self.headers where Self.isContentLength(line.name) {
+                    guard Self.decimal(line.value) == length else { return .malformed("conflicting Content-Length values") }
+                }
                 self.headers.removeAll { line in
-                    guard Self.equalsIgnoringCase(line.name, "content-length") else { return false }
+                    guard Self.isContentLength(line.name) else { return false }
                     defer { kept = true }
                     return kept  // equal repeats collapse into the first
                 }
@@ -152,6 +153,9 @@ struct ResponseHeadParser {
         self.status = nil
         self.reason = ""
         self.headers.removeAll(keepingCapacity: true)
+        self.contentLengthLines = 0
+        self.firstContentLength = nil
+        self.lastTransferEncoding = nil
     }
 
     /// RFC 9110 tchar: "!#$%&'*+-.^_`|~", digits and letters.
@@ -159,8 +163,12 @@ struct ResponseHeadParser {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
+        case UInt8(ascii: "-"), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
         default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            return false
         }
     }
 
@@ -176,8 +184,26 @@ struct ResponseHeadParser {
         return Int(value)
     }
 
-    private static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.count == lowercase.utf8.count
-            && zip(name.utf8, lowercase.utf8).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }
+    private static func isContentLength(_ name: String) -> Bool {
+        name.utf8.count == 14 && Self.bytes(Array(name.utf8), equalIgnoringCase: "content-length")
+    }
+
+    /// Whether `bytes` spell `lowercase`, ignoring ASCII case.
+    private static func bytes<Bytes: Collection<UInt8>>(_ bytes: Bytes, equalIgnoringCase lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        var expected = lowercase.utf8Start
+        for byte in bytes {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard folded == expected.pointee else { return false }
+            expected += 1
+        }
+        return true
+    }
+
+    private static func trimmingWhitespace(_ text: Substring) -> Substring {
+        var text = text
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return text
     }
 }

@@ -257,6 +257,9 @@ struct ConnectionStateMachine {
         return self.answerInsteadOfUpstream(exchange, error: error, cancel: true)
     }
 
+    /// Body bytes from the backend re-arm the idle deadline: they flow only while the client
+    /// takes what was sent before (the transfer's credit), so a client that stops reading stops
+    /// them too.
     mutating func upstreamBody(count: Int) -> ConnectionActions {
         guard case .exchange(let exchange) = self.state, case .streaming(let framing) = exchange.response else { return .none }
         switch framing {
@@ -264,12 +267,6 @@ struct ConnectionStateMachine {
         case .chunked: return ConnectionActions(write: .body(chunked: true), deadline: .idle)
         case .identity: return ConnectionActions(write: .body(chunked: false), deadline: .idle)
         }
-    }
-
-    /// The client took response bytes: the response is moving.
-    mutating func responseBytesWritten() -> ConnectionActions {
-        guard case .exchange(let exchange) = self.state, case .streaming = exchange.response else { return .none }
-        return ConnectionActions(deadline: .idle)
     }
 
     mutating func upstreamEnd() -> ConnectionActions {

@@ -280,10 +280,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             guard count > 0 else { return }
             self.record?.responseBodyBytes += count
             let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.assumeIsolated().whenComplete { _ in
-                transfer.responseBytesWritten(count)
-                self.execute(self.machine.responseBytesWritten(), context: context)
-            }
+            written.futureResult.assumeIsolated().whenComplete { _ in transfer.responseBytesWritten(count) }
             if chunked {
                 // Writes complete in order: the last one's promise covers the chunk.
                 context.write(self.wrapOutboundOut(ResponseWire.chunkPrefix(count: count, allocator: context.channel.allocator)), promise: nil)

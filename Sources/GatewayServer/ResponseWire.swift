@@ -169,7 +169,7 @@ enum ResponseWire {
     /// from `ResponseHeadParser` decoded that way, so its bytes go out unchanged), else UTF-8.
     private static func copyFieldValue(_ text: String, to destination: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
         var text = text
-        let isASCII = text.withUTF8 { bytes in !bytes.contains { $0 >= 0x80 } }
+        let isASCII = text.withUTF8 { bytes in bytes.reduce(0, |) < 0x80 }  // no early exit: it vectorises
         guard !isASCII, text.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) else {
             return copy(text, to: destination, at: offset)
         }

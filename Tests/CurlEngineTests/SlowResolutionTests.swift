@@ -1,5 +1,6 @@
 import CurlEngine
 import Foundation
+import GatewayTestSupport
 import Glibc
 import NIOCore
 import NIOPosix
@@ -18,8 +19,10 @@ struct SlowResolutionTests {
     static let childVariable = "CURL_ENGINE_SLOW_RESOLVER_CHILD"
     static let deafResolver = "127.0.0.77"
 
+    /// In CI it always runs: a machine that cannot isolate the resolver fails it there, loudly.
     static var canIsolateResolver: Bool {
-        geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+        ProcessInfo.processInfo.environment["CI"] != nil
+            || (geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"))
     }
 
     @Test(.enabled(if: canIsolateResolver, "needs root and unshare for a private resolv.conf"))
@@ -132,7 +135,7 @@ final class DeafUDPListener {
         }
         guard bound == 0 else {
             Glibc.close(self.descriptor)
-            throw LoopbackError.system("bind udp \(host):\(port)", errno)
+            throw LoopbackListener.SetupError(call: "bind udp \(host):\(port)", errno: errno)
         }
     }
 

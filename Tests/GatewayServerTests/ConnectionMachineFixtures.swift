@@ -73,7 +73,7 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
     case headAnsweredLocally, headAnsweredLocallyClosing, headProxied, headProxiedWithoutBody, headNotKeepAlive
     case requestBody, requestBodyOverLimit, uploadBufferFull, requestEnd
     case read, next
-    case upstreamHead, upstreamHeadClosing, upstreamHeadRejected, upstreamBody, responseBytesWritten, upstreamEnd, upstreamFailed
+    case upstreamHead, upstreamHeadClosing, upstreamHeadRejected, upstreamBody, upstreamEnd, upstreamFailed
     case uploadCanResume
     case responseTimedOut, idleTimedOut
     case drainStarted, drainStartedMidHead, drainDeadlineReached
@@ -114,7 +114,6 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
         case .upstreamHeadClosing: actions = machine.upstreamHead(framing: .identity, mustClose: true)
         case .upstreamHeadRejected: actions = machine.upstreamHeadRejected(.cookieRejected)
         case .upstreamBody: actions = machine.upstreamBody(count: 10)
-        case .responseBytesWritten: actions = machine.responseBytesWritten()
         case .upstreamEnd: actions = machine.upstreamEnd()
         case .upstreamFailed: actions = machine.upstreamFailed(.upstreamUnavailable)
         case .uploadCanResume: actions = machine.uploadCanResume()

@@ -69,10 +69,7 @@ struct ConnectionSimulation {
             self.decoderFailed = true
             self.apply(self.machine.parseError(.invalidChunkSize))
         case 17:  // the client took what was written
-            if self.unackedResponseBytes > 0 {
-                self.unackedResponseBytes = 0
-                self.apply(self.machine.responseBytesWritten())
-            }
+            self.unackedResponseBytes = 0
         case 13, 14, 15, 16:
             self.upstream { $0.transferHeadSent ? $0.upstreamEnd() : $0.upstreamHead(choice) }
         default:

@@ -1,3 +1,4 @@
+import GatewayTestSupport
 import Glibc
 
 /// A loopback listener whose accept queue is full and never drained, so new TCP handshakes
@@ -8,23 +9,11 @@ final class StalledListener {
     private var fillers: [Int32] = []
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
-        }
-        guard bound == 0, listen(listener, 0) == 0 else {
-            Glibc.close(listener)
-            throw StalledListenerError.setup(errno)
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        self.listener = listener
-        self.port = Int(UInt16(bigEndian: address.sin_port))
+        let bound = try LoopbackListener.bind(backlog: 0)
+        self.listener = bound.descriptor
+        self.port = bound.port
+        var address = bound.address
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
         // Fill the accept queue (backlog 0 still admits one) with connections nobody accepts.
         for _ in 0..<3 {
             let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
@@ -40,8 +29,4 @@ final class StalledListener {
         for filler in self.fillers { Glibc.close(filler) }
         Glibc.close(self.listener)
     }
-}
-
-enum StalledListenerError: Error {
-    case setup(Int32)
 }

@@ -35,26 +35,8 @@ public final class StepBackend: @unchecked Sendable {
 
     /// Binds 127.0.0.1 on a free port and runs `script` for every connection accepted.
     public static func start(_ script: @escaping Script) throws -> StepBackend {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard listener >= 0 else { throw StepBackendError.system(call: "socket", errno: errno) }
-        var reuse: Int32 = 1
-        _ = setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
-        }
-        guard bound == 0, listen(listener, 64) == 0 else {
-            let code = errno
-            Glibc.close(listener)
-            throw StepBackendError.system(call: "bind/listen", errno: code)
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        let backend = StepBackend(listener: listener, port: Int(UInt16(bigEndian: address.sin_port)), script: script)
+        let listener = try LoopbackListener.bind(backlog: 64, nonBlocking: true)
+        let backend = StepBackend(listener: listener.descriptor, port: listener.port, script: script)
         let thread = Thread { backend.acceptLoop() }
         thread.name = "step-backend-accept"
         thread.start()

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayTestSupport
 import Glibc
 import Synchronization
 
@@ -17,26 +18,9 @@ final class LoopbackBackend: Sendable {
     var connectionCount: Int { self.accepted.load(ordering: .relaxed) }
 
     init(script: @escaping @Sendable (LoopbackConnection, Int) -> Void) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw LoopbackError.system("socket", errno) }
-        var one: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(descriptor, 64) == 0 else {
-            close(descriptor)
-            throw LoopbackError.system("bind/listen", errno)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        self.listener = descriptor
-        self.port = Int(UInt16(bigEndian: address.sin_port))
+        let listener = try LoopbackListener.bind(backlog: 64)
+        self.listener = listener.descriptor
+        self.port = listener.port
         let thread = Thread { [self] in self.acceptLoop(script) }
         thread.start()
     }
@@ -72,10 +56,6 @@ final class LoopbackBackend: Sendable {
         self.acceptLoopEnded.wait()
         close(self.listener)
     }
-}
-
-enum LoopbackError: Error {
-    case system(String, Int32)
 }
 
 /// One accepted connection; used by one script thread.
