@@ -148,7 +148,8 @@ struct ConnectionStateMachine {
             self.state = .exchange(Exchange(
                 request: .receiving(readsHeld: false), response: .complete, forwardsBody: false,
                 keepAlive: true, maxBodyBytes: maxBodyBytes))
-            return ConnectionActions(write: .localAnswer(.decided, close: false), record: .completed)
+            // The rest of the request (usually just its end) is read and discarded, in time.
+            return ConnectionActions(write: .localAnswer(.decided, close: false), record: .completed, deadline: .idle)
         case .proxy(let forwardsBody, let expectsContinue):
             self.state = .exchange(Exchange(
                 request: .receiving(readsHeld: false), response: .awaitingHead, forwardsBody: forwardsBody,
@@ -409,6 +410,7 @@ struct ConnectionStateMachine {
     /// Both sides are done: the connection is idle again, or closes.
     private mutating func exchangeOver(_ exchange: Exchange, after actions: ConnectionActions = .none) -> ConnectionActions {
         var actions = actions
+        actions.deadline = .clear
         if exchange.keepAlive && !self.draining {
             self.state = .idle
             actions.exchangeEnded = true

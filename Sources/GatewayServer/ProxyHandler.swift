@@ -156,7 +156,8 @@ final class ProxyHandler: ChannelDuplexHandler {
             return .answerLocally(close: close)
         }
         if let problem = RequestHeadCheck.malformation(head, scan) {
-            self.exchange = ProxyExchange(route: nil, headerRules: nil, cors: nil, requestId: requestId, version: head.version, method: head.method)
+            self.exchange = ProxyExchange(
+                route: nil, headerRules: nil, cors: nil, requestId: requestId, version: head.version, method: head.method, limits: limits)
             return answer(problem, cors: nil, close: true)
         }
         let route = snapshot.routes.match(host: scan.host, path: path, method: scan.routingMethod(head.method))
@@ -165,7 +166,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         self.record?.route = route?.name ?? ""
         self.record?.cors = preflight?.outcome ?? cors?.outcome(preflight: nil) ?? .none
         let rules = route.map { BackendHeaderRules(runtime: snapshot.runtimes.version(of: $0.backend.name)) }
-        let exchange = ProxyExchange(route: route, headerRules: rules, cors: cors, requestId: requestId, version: head.version, method: head.method)
+        let exchange = ProxyExchange(
+            route: route, headerRules: rules, cors: cors, requestId: requestId, version: head.version, method: head.method, limits: limits)
         self.exchange = exchange
         if let problem = RequestHeadCheck.limitViolation(scan, limits: limits) {
             return answer(problem, cors: cors, close: true)
@@ -344,13 +346,13 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     private func arm(_ deadline: ConnectionActions.Deadline) {
         self.deadlineKind = deadline
-        guard let backend = self.exchange?.route?.backend else {
+        guard let exchange = self.exchange else {
             self.deadline?.clear()
             return
         }
         switch deadline {
-        case .response: self.deadline?.set(after: .milliseconds(Int64(backend.responseTimeoutMs)))
-        case .idle: self.deadline?.set(after: .milliseconds(Int64(backend.idleTimeoutMs)))
+        case .response: self.deadline?.set(after: exchange.responseTimeout)
+        case .idle: self.deadline?.set(after: exchange.idleTimeout)
         case .clear: self.deadline?.clear()
         }
     }
@@ -362,10 +364,10 @@ final class ProxyHandler: ChannelDuplexHandler {
         switch self.deadlineKind {
         case .response:
             actions = self.machine.responseTimedOut()
-            detail = "no response head within \(self.exchange?.route?.backend.responseTimeoutMs ?? 0) ms"
+            detail = "no response head within \((self.exchange?.responseTimeout.nanoseconds ?? 0) / 1_000_000) ms"
         case .idle:
             actions = self.machine.idleTimedOut()
-            detail = "no body byte moved within \(self.exchange?.route?.backend.idleTimeoutMs ?? 0) ms"
+            detail = "no body byte moved within \((self.exchange?.idleTimeout.nanoseconds ?? 0) / 1_000_000) ms"
         case .clear:
             return
         }
