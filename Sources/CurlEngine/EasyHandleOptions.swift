@@ -82,13 +82,19 @@ extension EasyHandle {
             list = longer
             if !sawAccept, name.utf8.count == 6, name.lowercased() == "accept" { sawAccept = true }
         }
-        let fixed = sawAccept ? ["Expect:"] : ["Expect:", "Accept:"]  // no 100-continue round trip; no default "Accept: */*"
-        for header in fixed {
-            guard let longer = curl_slist_append(list, header) else {
+        // No 100-continue round trip; no default "Accept: */*". String literals, passed as
+        // C strings without a copy (an array of Strings cost three allocations per request).
+        guard let withExpect = curl_slist_append(list, "Expect:") else {
+            curl_slist_free_all(list)
+            return nil
+        }
+        list = withExpect
+        if !sawAccept {
+            guard let withAccept = curl_slist_append(list, "Accept:") else {
                 curl_slist_free_all(list)
                 return nil
             }
-            list = longer
+            list = withAccept
         }
         return list
     }

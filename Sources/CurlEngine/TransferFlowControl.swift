@@ -144,7 +144,8 @@ public struct TransferFlowControl: Sendable {
 
     /// Body curl will never read: dropped and no longer counted.
     public mutating func dropUpload() {
-        self.upload.removeAll()
+        // Emptying an empty buffer would allocate a new one (every transfer settles).
+        if !self.upload.isEmpty { self.upload.removeAll() }
         self.uploadBytesBuffered = 0
     }
 
