@@ -28,10 +28,12 @@ let package = Package(
         ),
         // Typed, non-variadic wrappers of curl_easy_setopt & co. Nothing else lives in C.
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        // Mutex critical sections announced to ThreadSanitizer, which cannot see Synchronization.Mutex.
+        .target(name: "VisibleLock"),
         .target(
             name: "CurlEngine",
             dependencies: [
-                "CCurl", "CCurlShim",
+                "CCurl", "CCurlShim", "VisibleLock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -42,7 +44,7 @@ let package = Package(
         // gateway.json: model, strict decoding, validation with JSON paths, compiled route table.
         .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CookiePolicy", "CPSL", "FileContents"]),
         // Pure CORS policy (SPEC §4): origin matching, preflight decisions, response headers, explain.
-        .target(name: "CORSPolicy"),
+        .target(name: "CORSPolicy", dependencies: ["VisibleLock"]),
         // Pure cookie policy (SPEC §6): Set-Cookie rewriting and the request Cookie filter.
         .target(name: "CookiePolicy"),
         // libpsl, for refusing origin wildcards directly over a public suffix.
@@ -67,6 +69,7 @@ let package = Package(
         .target(
             name: "GatewayMetrics",
             dependencies: [
+                "VisibleLock",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -75,6 +78,7 @@ let package = Package(
             name: "GatewayServer",
             dependencies: [
                 "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy", "GatewayMetrics", "FileContents",
+                "VisibleLock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -58,19 +58,3 @@ CURLcode gw_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
 CURLMcode gw_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }
-
-// ThreadSanitizer's entry points, present only in a binary built with it (weak: NULL otherwise).
-extern void __tsan_acquire(void *addr) __attribute__((weak));
-extern void __tsan_release(void *addr) __attribute__((weak));
-
-int gw_tsan_present(void) {
-    return __tsan_acquire != NULL && __tsan_release != NULL;
-}
-
-void gw_tsan_acquire(void *addr) {
-    __tsan_acquire(addr);
-}
-
-void gw_tsan_release(void *addr) {
-    __tsan_release(addr);
-}

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLock
 
 /// What a preflight's decision depends on: the one Origin, the one Access-Control-Request-Method,
 /// the Access-Control-Request-Headers lines as sent, and whether private network access was asked.
@@ -22,17 +23,17 @@ final class PreflightDecisionCache: Sendable {
     private let decisions = Mutex<[PreflightKey: CORSPolicy.PreflightDecision]>([:])
 
     func decision(for key: PreflightKey) -> CORSPolicy.PreflightDecision? {
-        self.decisions.withLock { $0[key] }
+        self.decisions.withVisibleLock(at: lockAddress(of: self)) { $0[key] }
     }
 
     func store(_ decision: CORSPolicy.PreflightDecision, for key: PreflightKey) {
-        self.decisions.withLock { decisions in
+        self.decisions.withVisibleLock(at: lockAddress(of: self)) { decisions in
             if decisions.count >= Self.capacity { decisions.removeAll(keepingCapacity: true) }
             decisions[key] = decision
         }
     }
 
     var count: Int {
-        self.decisions.withLock { $0.count }
+        self.decisions.withVisibleLock(at: lockAddress(of: self)) { $0.count }
     }
 }

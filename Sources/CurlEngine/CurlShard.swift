@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import Synchronization
+import VisibleLock
 
 /// One libcurl multi handle and the one thread that owns it.
 ///
@@ -36,7 +37,7 @@ final class CurlShard: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private let inbox = Mutex(Inbox())
     /// Where ThreadSanitizer is told the lock orders memory (see `withVisibleLock`).
-    private var lockAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+    private var lockAddress: UnsafeMutableRawPointer { VisibleLock.lockAddress(of: self) }
     private let wakeupPending = Atomic<Bool>(false)
     /// `submit` calls between taking their wakeup turn and making the call.
     private let wakersInProgress = Atomic<Int>(0)

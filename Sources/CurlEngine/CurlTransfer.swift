@@ -1,6 +1,7 @@
 import CCurl
 import NIOCore
 import Synchronization
+import VisibleLock
 
 /// One request to a backend, from the event loop's side and the curl thread's side.
 ///
@@ -33,7 +34,7 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
 
     private let shared: Mutex<Shared>
     /// Where ThreadSanitizer is told the lock orders memory (see `withVisibleLock`).
-    private var lockAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+    private var lockAddress: UnsafeMutableRawPointer { VisibleLock.lockAddress(of: self) }
 
     // Curl-thread state.
     var curlEasy: EasyHandle?

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Synchronization
+import VisibleLock
 
 /// The SPEC §8 metric families of one gateway instance, as swift-metrics handles over a
 /// Prometheus registry that the instance owns: tests and several gateways in one process never
@@ -142,7 +143,7 @@ public final class GatewayMetrics: Sendable {
 
     /// Prometheus text exposition format 0.0.4; the two gauges are sampled by the caller at scrape time.
     public func exposition(openConnections: Int, transfersInFlight: Int) -> String {
-        scrape.withLock { _ in
+        scrape.withVisibleLock(at: lockAddress(of: self)) { _ in
             self.openConnections.record(openConnections)
             self.transfersInFlight.record(transfersInFlight)
             return backend.exposition()

@@ -1,4 +1,5 @@
 import Synchronization
+import VisibleLock
 
 /// Metric handles by their label values. Creating a handle through the factory allocates the
 /// swift-metrics wrapper and its label array, re-validates the name and labels and takes the
@@ -16,7 +17,7 @@ final class HandleCache<Key: Hashable & Sendable, Handle: Sendable>: Sendable {
     /// once the series exists. The registry never calls back into this cache, so creating a
     /// handle under the lock cannot deadlock.
     subscript(key: Key) -> Handle {
-        handles.withLock { handles in
+        handles.withVisibleLock(at: lockAddress(of: self)) { handles in
             if let handle = handles[key] {
                 return handle
             }

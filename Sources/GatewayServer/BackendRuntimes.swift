@@ -3,6 +3,7 @@ import Foundation
 import GatewayConfig
 import Logging
 import Synchronization
+import VisibleLock
 
 /// The runtime handler version of every function backend (SPEC §5), with `packageJson` files
 /// re-read when they change. A package.json that turns bad keeps the backend on its last good
@@ -56,37 +57,37 @@ public final class BackendRuntimes: Sendable {
 
     /// The version `backend` runs, or nil for a plain backend.
     public func version(of backend: String) -> RuntimeHandlerVersion? {
-        self.versions.withLock { $0[backend] }
+        self.versions.withVisibleLock(at: lockAddress(of: self)) { $0[backend] }
     }
 
     /// Unresolved package.json problems, by backend.
     public var problems: [String: String] {
-        self.currentProblems.withLock { $0 }
+        self.currentProblems.withVisibleLock(at: lockAddress(of: self)) { $0 }
     }
 
     /// Re-reads every package.json whose inode, size, modification time or content changed.
     public func refresh() {
-        let due = self.watched.withLock { watched -> [(Int, Watched, FileFingerprint?)] in
+        let due = self.watched.withVisibleLock(at: lockAddress(of: self)) { watched -> [(Int, Watched, FileFingerprint?)] in
             watched.enumerated().compactMap { index, entry in
                 let now = FileFingerprint(of: entry.file)
                 return now == entry.fingerprint ? nil : (index, entry, now)
             }
         }
         for (index, entry, fingerprint) in due {
-            self.watched.withLock { $0[index].fingerprint = fingerprint }
+            self.watched.withVisibleLock(at: lockAddress(of: self)) { $0[index].fingerprint = fingerprint }
             switch PackageJSONRuntime.load(path: entry.file) {
             case .success(let version):
-                let previous = self.versions.withLock { versions in
+                let previous = self.versions.withVisibleLock(at: lockAddress(of: self)) { versions in
                     defer { versions[entry.backend] = version }
                     return versions[entry.backend]
                 }
-                self.currentProblems.withLock { $0[entry.backend] = nil }
+                self.currentProblems.withVisibleLock(at: lockAddress(of: self)) { $0[entry.backend] = nil }
                 if previous != version {
                     self.logger.info("backend \(entry.backend): runtime handler now \(version) (from \(entry.file))")
                 }
             case .failure(let problem):
                 let message = "\(entry.configPath).packageJson: \(problem.description)"
-                self.currentProblems.withLock { $0[entry.backend] = message }
+                self.currentProblems.withVisibleLock(at: lockAddress(of: self)) { $0[entry.backend] = message }
                 self.logger.error("\(message); keeping the previous runtime handler version")
             }
         }

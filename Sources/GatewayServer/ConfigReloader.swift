@@ -5,6 +5,7 @@ import GatewayMetrics
 import Logging
 import NIOConcurrencyHelpers
 import Synchronization
+import VisibleLock
 
 /// What started a reload, for its log line.
 public enum ReloadTrigger: String, Sendable {
@@ -69,12 +70,12 @@ public final class ConfigReloader: Sendable {
     }
 
     /// What runs now.
-    public var active: ActiveConfig { self.state.withLock { $0.active } }
+    public var active: ActiveConfig { self.state.withVisibleLock(at: lockAddress(of: self)) { $0.active } }
 
     /// The report of the last reload; nil until the first one after start.
-    public var lastReport: ReloadReport? { self.state.withLock { $0.lastReport } }
+    public var lastReport: ReloadReport? { self.state.withVisibleLock(at: lockAddress(of: self)) { $0.lastReport } }
 
-    var fingerprint: FileFingerprint? { self.state.withLock { $0.fingerprint } }
+    var fingerprint: FileFingerprint? { self.state.withVisibleLock(at: lockAddress(of: self)) { $0.fingerprint } }
 
     /// Reads the file and applies it. Blocks while the file (and any package.json) is read:
     /// call it off the event loops.
@@ -89,7 +90,7 @@ public final class ConfigReloader: Sendable {
             case .success(let file):
                 report = self.apply(file, over: active)
             }
-            self.state.withLock { $0.lastReport = report }
+            self.state.withVisibleLock(at: lockAddress(of: self)) { $0.lastReport = report }
             self.metrics.recordReload(result: ReloadResultLabel(report.result))
             self.metrics.setConfigGeneration(report.generation)
             self.log(report, trigger: trigger)
@@ -101,7 +102,7 @@ public final class ConfigReloader: Sendable {
         let hash = Self.hash(file.bytes)
         let loaded = ConfigLoader.parse(data: file.bytes, sourcePath: self.path)
         let outcome = ReloadPlanner.plan(loaded, hash: hash, over: active)
-        self.state.withLock { $0.fingerprint = file.fingerprint }
+        self.state.withVisibleLock(at: lockAddress(of: self)) { $0.fingerprint = file.fingerprint }
         guard let next = outcome.next else { return outcome.report }
         switch BackendRuntimes.load(table: next.table, configDirectory: self.directory) {
         case .failure(let problems):
@@ -110,7 +111,7 @@ public final class ConfigReloader: Sendable {
             for warning in loaded.warnings { self.logger.warning("config: \(warning)") }
             // New requests see the new snapshot; requests in flight keep the one they started with.
             self.store.replace(with: GatewaySnapshot(limits: next.limits, routes: next.table, runtimes: runtimes))
-            self.state.withLock { $0.active = next }
+            self.state.withVisibleLock(at: lockAddress(of: self)) { $0.active = next }
             return outcome.report
         }
     }

@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+import VisibleLock
 
 /// Tracks open client connections and closes, at once, every connection beyond the limit
 /// (SPEC §3 `limits.maxConnections`). Sits on the server channel, where accepted children
@@ -21,9 +22,9 @@ final class ConnectionLimiter: ChannelInboundHandler, Sendable {
         let child = self.unwrapInboundIn(data)
         let count = self.open.add(1, ordering: .relaxed).newValue
         let key = ObjectIdentifier(child)
-        self.channels.withLock { $0[key] = child }
+        self.channels.withVisibleLock(at: lockAddress(of: self)) { $0[key] = child }
         child.closeFuture.whenComplete { _ in
-            self.channels.withLock { $0[key] = nil }
+            self.channels.withVisibleLock(at: lockAddress(of: self)) { $0[key] = nil }
             self.open.subtract(1, ordering: .relaxed)
         }
         if count > self.store.current.limits.maxConnections {
@@ -35,6 +36,6 @@ final class ConnectionLimiter: ChannelInboundHandler, Sendable {
 
     /// Every client connection still open.
     var openChannels: [Channel] {
-        self.channels.withLock { Array($0.values) }
+        self.channels.withVisibleLock(at: lockAddress(of: self)) { Array($0.values) }
     }
 }

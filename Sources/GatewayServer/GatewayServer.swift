@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import VisibleLock
 
 /// The client-facing HTTP/1.1 listener(s): accepts connections, applies the connection limit
 /// and head timeouts, hands each exchange to a `ProxyHandler`, and drains them at shutdown.
@@ -70,7 +71,7 @@ public final class GatewayServer: Sendable {
             }
             .bind(host: address.host, port: address.port)
             .get()
-        self.listeners.withLock { $0.append(channel) }
+        self.listeners.withVisibleLock(at: lockAddress(of: self)) { $0.append(channel) }
         return channel
     }
 
@@ -106,7 +107,7 @@ public final class GatewayServer: Sendable {
     public func drain(budget: TimeAmount) async {
         guard !self.drainStarted.exchange(true, ordering: .relaxed) else { return }
         self.packageJsonWatch.cancel()
-        let listeners = self.listeners.withLock { $0 }
+        let listeners = self.listeners.withVisibleLock(at: lockAddress(of: self)) { $0 }
         for listener in listeners { try? await listener.close() }
         for channel in self.limiter.openChannels {
             channel.pipeline.fireUserInboundEventTriggered(DrainEvent.finishCurrentExchange)

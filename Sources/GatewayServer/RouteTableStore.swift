@@ -1,5 +1,6 @@
 import GatewayConfig
 import Synchronization
+import VisibleLock
 
 /// What a request is served with: the limits, routes and backend runtime versions in force
 /// when its head arrived.
@@ -26,7 +27,7 @@ public final class RouteTableStore: Sendable {
     }
 
     public var current: GatewaySnapshot {
-        self.storage.withLock { $0 }
+        self.storage.withVisibleLock(at: lockAddress(of: self)) { $0 }
     }
 
     /// Changes with every `replace`: what was decided from one snapshot stays valid while it
@@ -36,7 +37,7 @@ public final class RouteTableStore: Sendable {
     }
 
     public func replace(with snapshot: GatewaySnapshot) {
-        self.storage.withLock { $0 = snapshot }
+        self.storage.withVisibleLock(at: lockAddress(of: self)) { $0 = snapshot }
         self.replacements.add(1, ordering: .releasing)
     }
 }

@@ -25,10 +25,4 @@ CURLcode gw_easy_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value);
 
 CURLMcode gw_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
-/// Whether this binary runs under ThreadSanitizer. Only then may the two calls below be made:
-/// they tell it that a lock it cannot see (Swift's futex-based Mutex) orders memory at `addr`.
-int gw_tsan_present(void);
-void gw_tsan_acquire(void *addr);
-void gw_tsan_release(void *addr);
-
 #endif
