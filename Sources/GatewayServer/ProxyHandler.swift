@@ -294,12 +294,9 @@ final class ProxyHandler: ChannelDuplexHandler {
         case .dropBody:
             if let body { self.exchange?.transfer?.responseBytesWritten(body.readableBytes) }
         case .end(let lastChunk):
+            // Only the upstream's events end a response this way; their batch ends with a flush.
             if let record { self.finishRecord(completed: record == .completed) }
-            if lastChunk {
-                context.writeAndFlush(self.wrapOutboundOut(ResponseWire.lastChunk), promise: nil)
-            } else {
-                context.flush()
-            }
+            if lastChunk { context.write(self.wrapOutboundOut(ResponseWire.lastChunk), promise: nil) }
         }
     }
 
