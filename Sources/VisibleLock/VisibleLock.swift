@@ -8,7 +8,9 @@ extension Mutex {
     /// runs under it: on Linux it cannot see `Synchronization.Mutex` (a futex it does not
     /// intercept, Swift 6.3) and reports every access made under one as a race. `address`
     /// names the lock to it (the owner's address will do). Otherwise this costs a load and a
-    /// branch.
+    /// branch. Inlinable: a generic call across the module boundary cost a proxied request
+    /// 0.15 µs.
+    @inlinable
     public borrowing func withVisibleLock<Result>(
         at address: UnsafeMutableRawPointer, _ body: (inout sending Value) -> sending Result
     ) -> sending Result {
@@ -23,12 +25,18 @@ extension Mutex {
 
 /// ThreadSanitizer's annotation entry points, found at run time: they exist only in a
 /// binary built with `-sanitize=thread`, and a direct reference would not link elsewhere.
+@usableFromInline
 struct ThreadSanitizerHooks: Sendable {
-    typealias Hook = @convention(c) (UnsafeMutableRawPointer?) -> Void
-    let acquire: Hook
-    let release: Hook
+    @usableFromInline typealias Hook = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    @usableFromInline let acquire: Hook
+    @usableFromInline let release: Hook
 
-    static let present: ThreadSanitizerHooks? = {
+    init(acquire: Hook, release: Hook) {
+        self.acquire = acquire
+        self.release = release
+    }
+
+    @usableFromInline static let present: ThreadSanitizerHooks? = {
         guard let acquire = dlsym(nil, "__tsan_acquire"), let release = dlsym(nil, "__tsan_release") else { return nil }
         return ThreadSanitizerHooks(
             acquire: unsafeBitCast(acquire, to: Hook.self), release: unsafeBitCast(release, to: Hook.self))
