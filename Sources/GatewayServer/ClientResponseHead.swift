@@ -32,15 +32,19 @@ struct ClientResponseHead {
         }
         if let cors { lines = cors.apply(to: lines) }
         var mustClose = false
+        // The backend's Transfer-Encoding is hop-by-hop (dropped) and no route may set one, so
+        // the only one the head can carry is added here: no need to look for it again.
+        var transferEncoding: String?
         let hasLength = lines.contains { nameEquals($0.name, "content-length") }
         if !hasLength, Self.mayHaveBody(status: upstream.status) {
             if version == .http1_0 {
                 mustClose = true  // an HTTP/1.0 body without a length ends with the connection
             } else {
-                lines.append(("Transfer-Encoding", "chunked"))  // curl de-chunked it; frame it again
+                transferEncoding = "chunked"  // curl de-chunked it; frame it again
+                lines.append(("Transfer-Encoding", "chunked"))
             }
         }
-        let framing = ResponseWire.framing(lines: lines, version: version, requestMethod: method)
+        let framing = ResponseWire.framing(transferEncoding: transferEncoding, version: version, requestMethod: method)
         return .forward(ClientResponseHead(status: upstream.status, lines: lines, framing: framing, mustClose: mustClose))
     }
 

@@ -38,13 +38,8 @@ enum ResponseWire {
         return Self.framing(transferEncoding: transferEncoding, version: version, requestMethod: requestMethod)
     }
 
-    /// How the body after a head with `lines` goes on the wire.
-    static func framing(lines: HeaderLines, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
-        let transferEncoding = lines.first { nameEquals($0.name, "transfer-encoding") }?.value
-        return Self.framing(transferEncoding: transferEncoding, version: version, requestMethod: requestMethod)
-    }
-
-    private static func framing(transferEncoding: String?, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
+    /// How the body after a head whose (first) Transfer-Encoding is `transferEncoding` goes on the wire.
+    static func framing(transferEncoding: String?, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
         if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
         let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
         return chunked ? .chunked : .identity
