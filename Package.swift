@@ -78,7 +78,7 @@ let package = Package(
             name: "GatewayServer",
             dependencies: [
                 "GatewayConfig", "GatewayPolicy", "CurlEngine", "CORSPolicy", "FunctionRuntime", "CookiePolicy", "GatewayMetrics", "FileContents",
-                "VisibleLock",
+                "GatewayLogging", "VisibleLock",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "GatewayTestSupport",
             dependencies: [
-                "GatewayServer", "GatewayConfig", "CurlEngine", "GatewayMetrics",
+                "GatewayServer", "GatewayConfig", "CurlEngine", "GatewayMetrics", "GatewayLogging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

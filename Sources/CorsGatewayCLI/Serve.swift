@@ -65,7 +65,8 @@ struct Serve: AsyncParsableCommand {
         let engine = CurlEngine(shards: self.curlThreads)
         let store = RouteTableStore(snapshot)
         let metrics = GatewayMetrics()
-        let telemetry = RequestTelemetry(metrics: metrics, accessLog: self.accessLog ? Logger(label: "cors-gateway.access") : nil)
+        let accessLog = LineLogger(label: "cors-gateway.access", format: self.logFormat, logLevel: self.logLevel, writer: output)
+        let telemetry = RequestTelemetry(metrics: metrics, accessLog: self.accessLog ? accessLog : nil)
         let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
         let reloader = ConfigReloader(
             path: path, configDirectory: directory, initial: initial, store: store, metrics: metrics,

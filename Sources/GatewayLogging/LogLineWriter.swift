@@ -9,8 +9,13 @@ import Musl
 /// Callers (event loops serving traffic) only append bytes to a buffer under a lock; a dedicated
 /// thread sleeps on a condition variable until there is something to write, then writes everything
 /// waiting with as few `write(2)` calls as the descriptor allows. A stalled descriptor therefore costs
-/// callers dropped lines, never latency.
+/// callers dropped lines, never latency. Under load the thread wakes once per `linger`, not once
+/// per line (`WriterState`).
 public final class LogLineWriter: Sendable {
+    /// How long the writer collects lines after a write before writing them: at most this much
+    /// delay on a line, at most one wake-up of the writer thread per this much time.
+    static let linger: Duration = .milliseconds(10)
+
     private let state: ConditionLock<WriterState>
     private let thread: pthread_t
 
@@ -37,6 +42,15 @@ public final class LogLineWriter: Sendable {
         }
     }
 
+    /// Queues the line `appendLine` appends (without its trailing newline) to the waiting bytes,
+    /// under the writer's lock: a line built in place costs no String and no copy. Same rules as
+    /// `write(_:)`; keep `appendLine` short, every other caller waits for it.
+    func write(appending appendLine: (inout [UInt8]) -> Void) {
+        if state.withLock({ $0.admit(appendLine) }) == .queued(wakeWriter: true) {
+            state.broadcast()
+        }
+    }
+
     /// Lines refused because the buffer was full or the writer shut down, plus lines the descriptor
     /// failed to take (e.g. EPIPE once the reader is gone).
     public var droppedLines: Int {
@@ -55,7 +69,8 @@ public final class LogLineWriter: Sendable {
     }
 
     private func flush(deadline: timespec?) -> Bool {
-        let target = state.withLock { $0.acceptedLines }
+        let (target, wakeWriter) = state.withLock { ($0.acceptedLines, $0.requestWrite()) }
+        if wakeWriter { state.broadcast() }
         return state.withLock(waitingUntil: { $0.settledLines >= target }, deadline: deadline) { _, isReady in
             isReady
         }

@@ -4,7 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// The body of a `LogLineWriter`'s thread: sleep until lines wait, write them all, repeat until stopped.
+/// The body of a `LogLineWriter`'s thread: sleep until lines wait, write them all, linger for more,
+/// repeat until stopped (`WriterState` has the rules).
 final class WriterThread: Sendable {
     private let fileDescriptor: Int32
     private let state: ConditionLock<WriterState>
@@ -36,14 +37,23 @@ final class WriterThread: Sendable {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         var buffer: [UInt8] = []
-        while let lastLine = state.withLock(waitingUntil: \.hasWork, { state, _ in
-            state.takeBatch(swappingWith: &buffer)
-        }) {
+        var lingering = false
+        while true {
+            let deadline = lingering ? monotonicDeadline(after: LogLineWriter.linger) : nil
+            let step = state.withLock(waitingUntil: \.writerMustRun, deadline: deadline) { state, _ in
+                state.nextStep(swappingWith: &buffer)
+            }
+            guard case .write(let lastLine) = step else {
+                if step == .exit { break }
+                lingering = false
+                continue
+            }
             let written = buffer.withUnsafeBytes { writeFully($0, to: fileDescriptor) }
             let lostLines = buffer[written...].count { $0 == UInt8(ascii: "\n") }
             buffer.removeAll(keepingCapacity: true)
             state.withLock { $0.settle(upTo: lastLine, lostLines: lostLines) }
             state.broadcast()
+            lingering = true
         }
         state.withLock { $0.markExited() }
         state.broadcast()

@@ -1,3 +1,4 @@
+import GatewayLogging
 import GatewayMetrics
 import Logging
 import NIOCore
@@ -6,11 +7,11 @@ import NIOCore
 public final class RequestTelemetry: Sendable {
     public let metrics: GatewayMetrics
     /// nil when access logging is off.
-    private let accessLog: Logger?
+    private let accessLog: LineLogger?
     /// Backend faults, one warning line each, whether or not the access log is on.
     private let faults: Logger
 
-    public init(metrics: GatewayMetrics, accessLog: Logger?, faults: Logger = Logger(label: "cors-gateway.upstream")) {
+    public init(metrics: GatewayMetrics, accessLog: LineLogger?, faults: Logger = Logger(label: "cors-gateway.upstream")) {
         self.metrics = metrics
         self.accessLog = accessLog
         self.faults = faults
@@ -56,37 +57,41 @@ public final class RequestTelemetry: Sendable {
     }
 
     private func writeAccessLine(_ record: RequestRecord, now: NIODeadline, upstream: TimeAmount?) {
-        // The line's metadata is built only when there is a log to write: with the access log
-        // off it cost about 2% of a preflight.
+        // Fields are written only when there is a log to write them to: with the access log off
+        // they cost about 2% of a preflight. Keys in ascending order (LineFields requires it).
         guard let accessLog else { return }
-        accessLog.info("request", metadata: Self.metadata(record, total: now - record.started, upstream: upstream))
+        let total = now - record.started
+        accessLog.log(.info, "request") { fields in
+            fields.add("bytes_in", record.requestBodyBytes)
+            fields.add("bytes_out", record.responseBodyBytes)
+            fields.add("completed", record.completed)
+            switch record.cors {
+            case .none:
+                fields.add("cors", "none")
+            case .preflight(let rejection, let enforced):
+                fields.add("cors", rejection == nil ? "preflight-allowed" : "preflight-rejected")
+                fields.add("cors_mode", Self.mode(enforced).rawValue)
+                if let rejection { fields.add("cors_reason", rejection.rawValue) }
+            case .actual(let origin, let enforced):
+                fields.add("cors", Self.originOutcome(origin))
+                fields.add("cors_mode", Self.mode(enforced).rawValue)
+            }
+            fields.add("method", record.method)
+            fields.add("path", record.path)
+            fields.add("request_id", record.requestId)
+            fields.add("route", record.route)
+            fields.add("status", record.status)
+            fields.add("total_ms", Self.milliseconds(total))
+            if let upstream { fields.add("upstream_ms", Self.milliseconds(upstream)) }
+        }
     }
 
-    private static func metadata(_ record: RequestRecord, total: TimeAmount, upstream: TimeAmount?) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "request_id": "\(record.requestId)",
-            "route": "\(record.route)",
-            "method": "\(record.method)",
-            "path": "\(record.path)",
-            "status": .stringConvertible(record.status),
-            "bytes_in": .stringConvertible(record.requestBodyBytes),
-            "bytes_out": .stringConvertible(record.responseBodyBytes),
-            "total_ms": .stringConvertible(Self.milliseconds(total)),
-            "completed": .stringConvertible(record.completed),
-        ]
-        if let upstream { metadata["upstream_ms"] = .stringConvertible(Self.milliseconds(upstream)) }
-        switch record.cors {
-        case .none:
-            metadata["cors"] = "none"
-        case .preflight(let rejection, let enforced):
-            metadata["cors"] = rejection == nil ? "preflight-allowed" : "preflight-rejected"
-            if let rejection { metadata["cors_reason"] = "\(rejection.rawValue)" }
-            metadata["cors_mode"] = "\(Self.mode(enforced).rawValue)"
-        case .actual(let origin, let enforced):
-            metadata["cors"] = "origin-\(origin.rawValue)"
-            metadata["cors_mode"] = "\(Self.mode(enforced).rawValue)"
+    private static func originOutcome(_ origin: CORSOutcome.Origin) -> String {
+        switch origin {
+        case .allowed: "origin-allowed"
+        case .disallowed: "origin-disallowed"
+        case .absent: "origin-absent"
         }
-        return metadata
     }
 
     func headersStripped(_ count: Int, backend: String) {

@@ -143,7 +143,9 @@ struct LogLineWriterTests {
             writer.write("wake up once")
             #expect(writer.flush(timeout: .seconds(2)))
             let tid = try #require(threadIDs(named: "logwriter-\(pipe.writeEnd)").first)
-            // flush() returns as soon as the batch is settled; let the thread get back to its wait.
+            // flush() returns as soon as the batch is settled; let the thread linger, find nothing,
+            // and go back to its wait without a deadline.
+            Thread.sleep(forTimeInterval: 5 * Double(LogLineWriter.linger.components.attoseconds) / 1e18)
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(1)
             while threadStatus(tid, "State")?.hasPrefix("S") != true && clock.now < deadline {

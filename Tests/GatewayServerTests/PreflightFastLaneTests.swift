@@ -50,14 +50,14 @@ struct PreflightFastLaneTests {
         let lane: PreflightFastLane
         let forwarded: Forwarded
         let metrics: GatewayMetrics
-        let accessLog: CapturedLog
+        let accessLog: CapturedLines
         let store: RouteTableStore
 
         init() throws {
             let snapshot = try Self.snapshot(PreflightFastLaneTests.config)
             self.metrics = GatewayMetrics()
-            self.accessLog = CapturedLog()
-            let telemetry = RequestTelemetry(metrics: self.metrics, accessLog: Logger(label: "access", factory: self.accessLog.handler))
+            self.accessLog = CapturedLines()
+            let telemetry = RequestTelemetry(metrics: self.metrics, accessLog: self.accessLog.logger)
             let timer = RequestHeadTimer(headerTimeout: .seconds(5), idleTimeout: .seconds(60), telemetry: telemetry)
             self.store = RouteTableStore(snapshot)
             self.lane = PreflightFastLane(store: self.store, telemetry: telemetry, headTimer: timer)

@@ -40,12 +40,12 @@ struct ProxyHandlerTests {
         let channel = EmbeddedChannel()
         let upstream = ScriptedUpstream()
         let reads = ReadCounter()
-        let accessLog = CapturedLog()
+        let accessLog = CapturedLines()
 
         init() throws {
             var result = ConfigLoader.parse(data: Array(ProxyHandlerTests.config.utf8))
             let snapshot = try #require(GatewaySnapshot.resolve(&result, configDirectory: "/"), "\(result.allErrors)")
-            let telemetry = RequestTelemetry(metrics: GatewayMetrics(), accessLog: Logger(label: "access", factory: self.accessLog.handler))
+            let telemetry = RequestTelemetry(metrics: GatewayMetrics(), accessLog: self.accessLog.logger)
             let timer = RequestHeadTimer(headerTimeout: .seconds(60), idleTimeout: .seconds(60), telemetry: telemetry)
             let handler = ProxyHandler(store: RouteTableStore(snapshot), upstream: self.upstream, telemetry: telemetry, headTimer: timer)
             try self.channel.pipeline.syncOperations.addHandlers([self.reads, handler])

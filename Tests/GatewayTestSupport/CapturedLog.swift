@@ -8,6 +8,12 @@ public final class CapturedLog: Sendable {
         public let message: String
         public let metadata: [String: String]
 
+        public init(level: Logger.Level, message: String, metadata: [String: String]) {
+            self.level = level
+            self.message = message
+            self.metadata = metadata
+        }
+
         public subscript(_ key: String) -> String? { metadata[key] }
     }
 

@@ -16,7 +16,7 @@ public final class GatewayHarness: Sendable {
     public let server: GatewayServer
     public let store: RouteTableStore
     /// Every access-log entry, in the order requests finished.
-    public let accessLog: CapturedLog
+    public let accessLog: CapturedLines
     /// Every backend fault line.
     public let faultLog: CapturedLog
     public var metrics: GatewayMetrics { self.server.telemetry.metrics }
@@ -26,7 +26,7 @@ public final class GatewayHarness: Sendable {
     private let listener: Channel
 
     private init(
-        port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore, accessLog: CapturedLog,
+        port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore, accessLog: CapturedLines,
         faultLog: CapturedLog, group: MultiThreadedEventLoopGroup, listener: Channel
     ) {
         self.faultLog = faultLog
@@ -48,11 +48,11 @@ public final class GatewayHarness: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let engine = CurlEngine()
         let store = RouteTableStore(snapshot)
-        let accessLog = CapturedLog()
+        let accessLog = CapturedLines()
         let faultLog = CapturedLog()
         let telemetry = RequestTelemetry(
             metrics: GatewayMetrics(),
-            accessLog: Logger(label: "access", factory: accessLog.handler),
+            accessLog: accessLog.logger,
             faults: Logger(label: "upstream", factory: faultLog.handler)
         )
         let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
