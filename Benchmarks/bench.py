@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark cors-gateway against nginx and HAProxy on loopback. See Docs/benchmarks.md.
 
-Starts a backend nginx (CPU 1), the three contestants (CPU 0) and wrk (CPU 1) in a temporary
+Starts a backend nginx (CPU 1), the contestants (CPU 0) and wrk (CPU 1) in a temporary
 directory, checks every contestant's answers, then runs each scenario round by round, the
 contestants in turn, and prints medians as a Markdown table. Python 3 standard library only.
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from benchlib import report  # noqa: E402
 from benchlib.checks import check_backend, check_contestant  # noqa: E402
-from benchlib.contestants import Backend, Gateway, HAProxy, Nginx  # noqa: E402
+from benchlib.contestants import Backend, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx  # noqa: E402
 from benchlib.procs import BenchError, cpu_seconds, rss_bytes, stop_all  # noqa: E402
 from benchlib.scenarios import run_wrk, scenarios  # noqa: E402
 
@@ -52,6 +52,10 @@ def parse_args():
     p.add_argument("--nginx-bin", default=shutil.which("nginx") or "/usr/sbin/nginx")
     p.add_argument("--haproxy-bin", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     p.add_argument("--wrk-bin", default=shutil.which("wrk") or "wrk")
+    p.add_argument("--contestants", default=os.environ.get(
+        "BENCH_CONTESTANTS", "gateway,gateway-default,nginx,nginx-log,haproxy"),
+        help="comma-separated keys: gateway (log and watch off), gateway-default (as users run it), "
+             "nginx, nginx-log (access log on), haproxy")
     p.add_argument("--output", help="also write the Markdown report to this file")
     p.add_argument("--allow-errors", action="store_true",
                    help="exit 0 even when a run saw non-2xx responses or socket errors")
@@ -108,9 +112,17 @@ def run(args, workdir, runs_dir):
     check_backend(backend.port)
     log(f"backend nginx on {backend.url} (CPU 1)")
 
-    contestants = [Gateway(workdir, 0, args.gateway_bin, backend.port),
-                   Nginx(workdir, 0, args.nginx_bin, backend.port),
-                   HAProxy(workdir, 0, args.haproxy_bin, backend.port)]
+    everyone = [Gateway(workdir, 0, args.gateway_bin, backend.port),
+                DefaultGateway(workdir, 0, args.gateway_bin, backend.port),
+                Nginx(workdir, 0, args.nginx_bin, backend.port),
+                LoggingNginx(workdir, 0, args.nginx_bin, backend.port),
+                HAProxy(workdir, 0, args.haproxy_bin, backend.port)]
+    wanted = {k.strip() for k in args.contestants.split(",")}
+    unknown = wanted - {c.key for c in everyone}
+    if unknown:
+        raise BenchError(f"--contestants: no contestant {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(c.key for c in everyone)})")
+    contestants = [c for c in everyone if c.key in wanted]
     for c in contestants:
         c.start()
         log(f"{c.name} on {c.url} (CPU 0, pids {c.pids})")
@@ -193,7 +205,7 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         "",
         f"{args.rounds} rounds × {len(chosen)} scenarios × {len(names)} contestants, {args.duration} s per run "
         f"after {args.warmup} s warm-up; wrk -t1 -c{args.connections} (C: -c{args.many_connections}). "
-        f"Medians over rounds; (x.xx) = ratio to nginx. Host: {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log). Host: {platform.node()}, {os.cpu_count()} CPUs, "
         f"load average at the end {os.getloadavg()[0]:.2f}. Took {elapsed / 60:.1f} min.",
         "",
         report.results_table(chosen, names, med),
@@ -202,7 +214,7 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         "",
         report.rounds_table(chosen, names, measured),
         "",
-        "### Target check (cors-gateway vs nginx)",
+        "### Target check (each against its peer)",
         "",
         targets,
         "",

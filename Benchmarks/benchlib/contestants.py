@@ -79,7 +79,9 @@ class Backend(Server):
 
 
 class Gateway(Server):
+    """cors-gateway as `make bench` has always measured it: access log and config watch off."""
     name, key = "cors-gateway", "gateway"
+    flags = ["--no-access-log", "--no-watch-config"]
 
     def __init__(self, workdir, cpu, binary, backend_port):
         super().__init__(workdir, cpu)
@@ -91,12 +93,21 @@ class Gateway(Server):
         conf = render("gateway.json", os.path.join(self.dir, "gateway.json"),
                       PORT=self.port, BACKEND_PORT=self.backend_port)
         validate(self.name, [self.binary, "check", "--config", conf])
-        self.launch([self.binary, "serve", "--config", conf, "--no-access-log", "--no-watch-config"],
+        self.launch([self.binary, "serve", "--config", conf] + self.flags,
                     ready_line=f"listening on 127.0.0.1:{self.port}")
 
 
+class DefaultGateway(Gateway):
+    """cors-gateway as users run it: no flags, so the access log (to stdout, here a file) and the
+    config watch are on."""
+    name, key = "cors-gateway (default)", "gateway-default"
+    flags = []
+
+
 class Nginx(Server):
+    """nginx with `access_log off`, the fastest it goes."""
     name, key = "nginx", "nginx"
+    access_log = "off"
 
     def __init__(self, workdir, cpu, binary, backend_port):
         super().__init__(workdir, cpu)
@@ -104,10 +115,18 @@ class Nginx(Server):
 
     def start(self):
         conf = render("nginx.conf", os.path.join(self.dir, "nginx.conf"),
-                      DIR=self.workdir, PORT=self.port, BACKEND_PORT=self.backend_port)
+                      DIR=self.dir, PORT=self.port, BACKEND_PORT=self.backend_port,
+                      ACCESS_LOG=self.access_log.replace("{DIR}", self.dir))
         argv = [self.binary, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"), "-c", conf]
         validate(self.name, argv + ["-t", "-q"])
         self.launch(argv)
+
+
+class LoggingNginx(Nginx):
+    """nginx with its access log on (combined format, unbuffered: one write per request), the fair
+    peer for the gateway's default configuration."""
+    name, key = "nginx (access log)", "nginx-log"
+    access_log = "{DIR}/access.log"
 
 
 class HAProxy(Server):

@@ -124,6 +124,26 @@ def cpu_seconds(pids):
     return total / CLOCK_TICKS
 
 
+def context_switches(pids):
+    """Voluntary + involuntary context switches of every thread of these processes. On one pinned
+    core every hand-off between threads (event loop, curl thread, log writer) is one."""
+    total = 0
+    for p in pids:
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/status") as f:
+                    for line in f:
+                        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                            total += int(line.split()[1])
+            except (OSError, ValueError):
+                pass
+    return total
+
+
 def rss_bytes(pids):
     total = 0
     for p in pids:

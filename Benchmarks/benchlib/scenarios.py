@@ -7,7 +7,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from .procs import BenchError, RssSampler, cpu_seconds, cpu_times, start, stop, tail
+from .procs import BenchError, RssSampler, context_switches, cpu_seconds, cpu_times, start, stop, tail
 
 LUA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lua")
 
@@ -39,6 +39,7 @@ def run_wrk(scenario, contestant, backend, seconds, log_path, wrk="wrk", wrk_cpu
     env = dict(os.environ, BENCH_LUA_DIR=LUA_DIR)
     cpu0, cpu1 = cpu_times(0), cpu_times(wrk_cpu)
     own0, backend0 = cpu_seconds(contestant.pids), cpu_seconds(backend.pids)
+    switches0 = context_switches(contestant.pids)
     children0 = _children_cpu()
     t0 = time.monotonic()
     with RssSampler(contestant.pids) as rss:
@@ -51,6 +52,7 @@ def run_wrk(scenario, contestant, backend, seconds, log_path, wrk="wrk", wrk_cpu
         stop(proc)  # already exited: only forgets it
     wall = time.monotonic() - t0
     own = cpu_seconds(contestant.pids) - own0
+    switches = context_switches(contestant.pids) - switches0
     backend_cpu = cpu_seconds(backend.pids) - backend0
     end0, end1 = cpu_times(0), cpu_times(wrk_cpu)
     busy0, soft0 = end0[0] - cpu0[0], end0[1] - cpu0[1]
@@ -78,6 +80,7 @@ def run_wrk(scenario, contestant, backend, seconds, log_path, wrk="wrk", wrk_cpu
         "max_ms": w["max_us"] / 1000,
         "cpu_s": own,
         "cpu_us_per_req": own / requests * 1e6 if requests else 0.0,
+        "switches_per_req": switches / requests if requests else 0.0,
         "rss_mib": rss.peak / 2**20,
         "non2xx": w["non2xx"],
         "socket_errors": w["connect_errors"] + w["read_errors"] + w["write_errors"] + w["timeouts"],
