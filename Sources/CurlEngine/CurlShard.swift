@@ -54,10 +54,6 @@ final class CurlShard: @unchecked Sendable {
     // Thread-confined state.
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     private var slots = ConnectionSlots<CurlTransfer>()
-    /// When each queued transfer gives up; entries of transfers that left the queue are
-    /// dropped when their deadline passes.
-    private var queueDeadlines: [(deadline: NIODeadline, transfer: CurlTransfer)] = []
-    private var nextQueueDeadline: NIODeadline?
     private var pendingDelivery: [CurlTransfer] = []
     /// What callbacks asked for that only a call outside callbacks can do.
     private var pendingSendResumes: [CurlTransfer] = []
@@ -158,13 +154,12 @@ final class CurlShard: @unchecked Sendable {
             let key = transfer.request.poolKey
             let limit = transfer.request.maxConnections
             let slotFree = self.slots.hasFreeSlot(key, limit: limit)
+            let deadline = NIODeadline.now() + .milliseconds(Int64(transfer.request.queueTimeoutMs))
             switch transfer.curlTransition({ $0.startAccepted(slotFree: slotFree) }) {
-            case .begin:
-                _ = self.slots.acquire(key, limit: limit, waiter: transfer)
-                self.begin(transfer)
-            case .wait:
-                _ = self.slots.acquire(key, limit: limit, waiter: transfer)
-                self.addQueueDeadline(for: transfer)
+            case .begin, .wait:
+                if self.slots.acquire(key, limit: limit, waiter: transfer, deadline: deadline) {
+                    self.begin(transfer)
+                }
             case let action:
                 self.execute(action, for: transfer)
             }
@@ -325,29 +320,10 @@ final class CurlShard: @unchecked Sendable {
         }
     }
 
-    private func addQueueDeadline(for transfer: CurlTransfer) {
-        let deadline = NIODeadline.now() + .milliseconds(Int64(transfer.request.queueTimeoutMs))
-        self.queueDeadlines.append((deadline, transfer))
-        self.nextQueueDeadline = min(self.nextQueueDeadline ?? deadline, deadline)
-    }
-
-    /// Fails queued transfers whose deadline passed. Cheap on passes before the earliest one.
+    /// Fails queued transfers whose deadline passed.
     private func expireQueueDeadlines() {
-        guard let next = self.nextQueueDeadline else { return }
-        let now = NIODeadline.now()
-        guard next <= now else { return }
-        var expired: [CurlTransfer] = []
-        var earliest: NIODeadline?
-        self.queueDeadlines.removeAll { entry in
-            if entry.deadline <= now {
-                expired.append(entry.transfer)
-                return true
-            }
-            earliest = min(earliest ?? entry.deadline, entry.deadline)
-            return false
-        }
-        self.nextQueueDeadline = earliest
-        for transfer in expired {
+        guard let earliest = self.slots.earliestDeadline, earliest <= .now() else { return }
+        for transfer in self.slots.expiredWaiters(at: .now()) {
             let waited = transfer.request.queueTimeoutMs
             self.execute(transfer.curlTransition { $0.queueDeadlinePassed(afterMs: waited) }, for: transfer)
         }
@@ -355,7 +331,7 @@ final class CurlShard: @unchecked Sendable {
 
     /// curl's own timers wake `curl_multi_poll` by themselves; a queue deadline must too.
     private func pollTimeoutMs() -> Int32 {
-        guard let next = self.nextQueueDeadline else { return 1000 }
+        guard let next = self.slots.earliestDeadline else { return 1000 }
         let milliseconds = (next - NIODeadline.now()).nanoseconds / 1_000_000 + 1
         return Int32(max(0, min(1000, milliseconds)))
     }
