@@ -59,8 +59,6 @@ final class CurlShard: @unchecked Sendable {
     private var pendingSendResumes: [CurlTransfer] = []
     private var pendingEarlyEnds: [CurlTransfer] = []
     private var idleEasyHandles: [UnsafeMutableRawPointer] = []
-    /// Where each request header line is spelled for curl, which copies it.
-    private var headerLineBytes: [UInt8] = []
     private static let maxIdleEasyHandles = 256
     private static let logger = Logger(label: "cors-gateway.curl")
 
@@ -216,13 +214,7 @@ final class CurlShard: @unchecked Sendable {
         let easy = EasyHandle(raw: raw)
         transfer.curlEasy = easy
         self.active[ObjectIdentifier(transfer)] = transfer
-        // Moved out of the shard for the call: appending byte by byte to a class's stored
-        // array paid a dynamic exclusivity check per byte, 3% of a proxied request's CPU.
-        var line: [UInt8] = []
-        swap(&line, &self.headerLineBytes)
-        var failure = easy.configure(
-            for: transfer, idleConnectionMaxAgeSeconds: self.idleConnectionMaxAgeSeconds, scratch: &line)
-        swap(&line, &self.headerLineBytes)
+        var failure = easy.configure(for: transfer, idleConnectionMaxAgeSeconds: self.idleConnectionMaxAgeSeconds)
         if failure == nil, curl_multi_add_handle(self.multi, raw) != CURLM_OK {
             failure = .unavailable("libcurl would not take the transfer")
         }
@@ -243,7 +235,7 @@ final class CurlShard: @unchecked Sendable {
                 curl_easy_cleanup(easy.raw)
             }
         }
-        curl_slist_free_all(transfer.curlHeaderList)
+        HeaderLineBlock.free(transfer.curlHeaderList)
         transfer.curlHeaderList = nil
         transfer.curlEasy = nil
         self.active[ObjectIdentifier(transfer)] = nil

@@ -3,11 +3,7 @@ import CCurl
 extension EasyHandle {
     /// Sets every option `transfer` needs. nil on success; otherwise why the transfer cannot
     /// run (it must never run half-configured).
-    ///
-    /// `line` is scratch space for spelling header lines, reused across transfers.
-    func configure(
-        for transfer: CurlTransfer, idleConnectionMaxAgeSeconds: Int, scratch line: inout [UInt8]
-    ) -> UpstreamFailure? {
+    func configure(for transfer: CurlTransfer, idleConnectionMaxAgeSeconds: Int) -> UpstreamFailure? {
         let request = transfer.request
         let user = Unmanaged.passUnretained(transfer).toOpaque()
         var ok = self.set(CURLOPT_URL, request.url)
@@ -59,64 +55,16 @@ extension EasyHandle {
             ok = self.set(CURLOPT_CUSTOMREQUEST, request.method) && ok
         }
         guard ok else { return .unavailable("libcurl refused the request options") }
-        guard let list = Self.headerList(for: request, scratch: &line) else {
-            return .unavailable("could not build the request header list")
-        }
+        let list = Self.headerList(for: request)
         transfer.curlHeaderList = list
         guard self.set(CURLOPT_HTTPHEADER, list: list) else { return .unavailable("libcurl refused the request headers") }
         return nil
     }
 
-    /// The request's header lines plus `Expect:` and, unless the client sent one, `Accept:`.
-    /// nil (and nothing leaked) when `curl_slist_append` fails.
-    private static func headerList(
-        for request: UpstreamRequest, scratch line: inout [UInt8]
-    ) -> UnsafeMutablePointer<curl_slist>? {
-        var list: UnsafeMutablePointer<curl_slist>? = nil
-        var sawAccept = false
-        for (name, value) in request.headers {
-            guard let longer = Self.appendHeaderLine(to: list, name: name, value: value, spelledIn: &line) else {
-                curl_slist_free_all(list)
-                return nil
-            }
-            list = longer
-            if !sawAccept, name.utf8.count == 6, name.lowercased() == "accept" { sawAccept = true }
-        }
-        // No 100-continue round trip; no default "Accept: */*". String literals, passed as
-        // C strings without a copy (an array of Strings cost three allocations per request).
-        guard let withExpect = curl_slist_append(list, "Expect:") else {
-            curl_slist_free_all(list)
-            return nil
-        }
-        list = withExpect
-        if !sawAccept {
-            guard let withAccept = curl_slist_append(list, "Accept:") else {
-                curl_slist_free_all(list)
-                return nil
-            }
-            list = withAccept
-        }
-        return list
-    }
-
-    /// Appends "Name: value" ("Name;", curl's spelling of an empty value) spelled in `line`,
-    /// reused for every line: building a String per line and converting it cost two
-    /// allocations per line.
-    private static func appendHeaderLine(
-        to list: UnsafeMutablePointer<curl_slist>?, name: String, value: String, spelledIn line: inout [UInt8]
-    ) -> UnsafeMutablePointer<curl_slist>? {
-        line.removeAll(keepingCapacity: true)
-        line.append(contentsOf: name.utf8)
-        if value.isEmpty {
-            line.append(UInt8(ascii: ";"))
-        } else {
-            line.append(UInt8(ascii: ":"))
-            line.append(UInt8(ascii: " "))
-            line.append(contentsOf: value.utf8)
-        }
-        line.append(0)
-        return line.withUnsafeBytes { bytes in
-            curl_slist_append(list, bytes.baseAddress!.assumingMemoryBound(to: CChar.self))
-        }
+    /// The request's header lines plus `Expect:` and, unless the client sent one, `Accept:`:
+    /// no 100-continue round trip, no default "Accept: */*".
+    private static func headerList(for request: UpstreamRequest) -> UnsafeMutablePointer<curl_slist> {
+        let sentAccept = request.headers.contains { $0.name.utf8.count == 6 && $0.name.lowercased() == "accept" }
+        return HeaderLineBlock.make(headers: request.headers, then: sentAccept ? ["Expect:"] : ["Expect:", "Accept:"])
     }
 }
