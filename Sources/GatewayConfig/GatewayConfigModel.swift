@@ -47,6 +47,8 @@ public struct Limits: Sendable, Equatable {
     public var headerTimeoutMs: Int
     /// Keep-alive idle time.
     public var idleTimeoutMs: Int
+    /// A request body must arrive within this of its head → 408 `body_timeout` (SPEC §11).
+    public var bodyTimeoutMs: Int
     /// Connections beyond this are closed at once.
     public var maxConnections: Int
 
@@ -57,6 +59,7 @@ public struct Limits: Sendable, Equatable {
         maxResponseHeaderBytes: Int = 15360,
         headerTimeoutMs: Int = 10000,
         idleTimeoutMs: Int = 60000,
+        bodyTimeoutMs: Int = 60000,
         maxConnections: Int = 10000
     ) {
         self.maxRequestHeaderBytes = maxRequestHeaderBytes
@@ -65,6 +68,7 @@ public struct Limits: Sendable, Equatable {
         self.maxResponseHeaderBytes = maxResponseHeaderBytes
         self.headerTimeoutMs = headerTimeoutMs
         self.idleTimeoutMs = idleTimeoutMs
+        self.bodyTimeoutMs = bodyTimeoutMs
         self.maxConnections = maxConnections
     }
 }

@@ -53,6 +53,7 @@ extension Limits: Codable {
             ("maxResponseHeaderBytes", .integer(maxResponseHeaderBytes)),
             ("headerTimeoutMs", .integer(headerTimeoutMs)),
             ("idleTimeoutMs", .integer(idleTimeoutMs)),
+            ("bodyTimeoutMs", .integer(bodyTimeoutMs)),
             ("maxConnections", .integer(maxConnections)),
         ])
     }

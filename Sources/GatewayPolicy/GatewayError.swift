@@ -5,6 +5,8 @@ public enum GatewayError: String, Sendable, CaseIterable {
     case badRequest = "bad_request"
     case noRoute = "no_route"
     case headerTimeout = "header_timeout"
+    /// SPEC §11: the request body did not arrive within `limits.bodyTimeoutMs` of its head.
+    case bodyTimeout = "body_timeout"
     case bodyTooLarge = "body_too_large"
     case headersTooLarge = "headers_too_large"
     case upstreamUnavailable = "upstream_unavailable"
@@ -21,7 +23,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
         switch self {
         case .badRequest: 400
         case .noRoute: 404
-        case .headerTimeout: 408
+        case .headerTimeout, .bodyTimeout: 408
         case .bodyTooLarge: 413
         case .headersTooLarge: 431
         case .upstreamUnavailable, .upstreamInvalidResponse, .cookieRejected: 502
@@ -35,6 +37,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
         case .badRequest: "The request is malformed."
         case .noRoute: "No route matches this request."
         case .headerTimeout: "The request head did not arrive in time."
+        case .bodyTimeout: "The request body did not arrive in time."
         case .bodyTooLarge: "The request body is larger than the gateway accepts."
         case .headersTooLarge: "Request headers or cookies too long"
         case .upstreamUnavailable: "The backend could not be reached."
@@ -51,7 +54,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
     public var retryAfterSeconds: Int? {
         switch self {
         case .upstreamBusy: 1
-        case .badRequest, .noRoute, .headerTimeout, .bodyTooLarge, .headersTooLarge, .upstreamUnavailable,
+        case .badRequest, .noRoute, .headerTimeout, .bodyTimeout, .bodyTooLarge, .headersTooLarge, .upstreamUnavailable,
              .upstreamInvalidResponse, .cookieRejected, .draining, .upstreamTimeout: nil
         }
     }

@@ -149,7 +149,8 @@ struct ConnectionStateMachine {
                 request: .receiving(readsHeld: false), response: .complete, forwardsBody: false,
                 keepAlive: true, maxBodyBytes: maxBodyBytes))
             // The rest of the request (usually just its end) is read and discarded, in time.
-            return ConnectionActions(write: .localAnswer(.decided, close: false), record: .completed, deadline: .idle)
+            return ConnectionActions(
+                write: .localAnswer(.decided, close: false), record: .completed, deadline: .idle, bodyDeadline: .arm)
         case .proxy(let forwardsBody, let expectsContinue):
             self.state = .exchange(Exchange(
                 request: .receiving(readsHeld: false), response: .awaitingHead, forwardsBody: forwardsBody,
@@ -157,7 +158,7 @@ struct ConnectionStateMachine {
             // Without a body to send, the backend's time to answer starts now.
             return ConnectionActions(
                 upstream: .start, write: expectsContinue && forwardsBody ? .interimContinue : nil,
-                deadline: forwardsBody ? .idle : .response)
+                deadline: forwardsBody ? .idle : .response, bodyDeadline: .arm)
         }
     }
 
@@ -195,15 +196,16 @@ struct ConnectionStateMachine {
         self.state = .exchange(exchange)
         switch exchange.response {
         case .complete:
-            return self.exchangeOver(exchange)
+            return self.exchangeOver(exchange, after: ConnectionActions(bodyDeadline: .clear))
         case .awaitingHead:
             // The read that carried the end may have come in while reads were held: with the
             // request complete nothing holds them any more.
             return ConnectionActions(
                 upstream: exchange.forwardsBody ? .finishBody : nil, deadline: exchange.forwardsBody ? .response : nil,
-                read: self.takePendingRead())
+                bodyDeadline: .clear, read: self.takePendingRead())
         case .streaming:
-            return ConnectionActions(upstream: exchange.forwardsBody ? .finishBody : nil, read: self.takePendingRead())
+            return ConnectionActions(
+                upstream: exchange.forwardsBody ? .finishBody : nil, bodyDeadline: .clear, read: self.takePendingRead())
         }
     }
 
@@ -342,6 +344,23 @@ struct ConnectionStateMachine {
 
     /// Shutdown began: an idle connection closes now (unless part of a head arrived), a busy
     /// one after its response, which says `Connection: close` when its head is still to come.
+    /// `limits.bodyTimeoutMs` passed since the head of a request still being received (SPEC §11):
+    /// a trickled body must not hold a backend slot. 408 `body_timeout` and close while no
+    /// response head went out; otherwise the connection is closed (aborted mid-response).
+    mutating func bodyTimedOut() -> ConnectionActions {
+        guard case .exchange(let exchange) = self.state, case .receiving = exchange.request else { return .none }
+        switch exchange.response {
+        case .awaitingHead:
+            return self.answerInsteadOfUpstream(exchange, error: .bodyTimeout, cancel: true, forceClose: true)
+        case .streaming:
+            return self.abort()
+        case .complete:
+            // A local answer went out; the rest of its body was being discarded.
+            self.state = .closing
+            return ConnectionActions(deadline: .clear, connection: .closeAfterWrites)
+        }
+    }
+
     mutating func drainStarted(sawPartialHead: Bool) -> ConnectionActions {
         self.draining = true
         switch self.state {
@@ -500,6 +519,13 @@ struct ConnectionActions: Equatable {
         case clear
     }
 
+    /// The request body's own deadline, `limits.bodyTimeoutMs` from its head, next to the
+    /// exchange's one deadline above.
+    enum BodyDeadline: Equatable {
+        case arm
+        case clear
+    }
+
     enum Connection: Equatable {
         /// Close once what was written has gone out.
         case closeAfterWrites
@@ -511,6 +537,7 @@ struct ConnectionActions: Equatable {
     var write: Write?
     var record: Record?
     var deadline: Deadline?
+    var bodyDeadline: BodyDeadline?
     /// Ask the channel for more bytes (a read it asked for while they were held).
     var read = false
     var connection: Connection?

@@ -32,6 +32,9 @@ final class ProxyHandler: ChannelDuplexHandler {
     /// The exchange's one deadline, and which timeout it is.
     private var deadline: LazyDeadline?
     private var deadlineKind = ConnectionActions.Deadline.clear
+    /// `limits.bodyTimeoutMs` from the current request's head (SPEC §11), and its length.
+    private var bodyDeadline: LazyDeadline?
+    private var bodyTimeout = TimeAmount.seconds(60)
     private var deliveringPipelined = false
 
     init(store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
@@ -44,11 +47,14 @@ final class ProxyHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.deadline = LazyDeadline(eventLoop: context.eventLoop) { self.deadlineExpired() }
+        self.bodyDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.bodyDeadlineExpired() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.deadline?.stop()
         self.deadline = nil  // its callback holds this handler
+        self.bodyDeadline?.stop()
+        self.bodyDeadline = nil
         self.context = nil
     }
 
@@ -138,6 +144,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         let (path, query) = RequestHeadCheck.splitTarget(head.uri)
         self.record = RequestRecord(started: .now(), requestId: requestId, method: head.method.rawValue, path: path)
         let disposition = self.route(head, scan: scan, snapshot: snapshot, path: path, query: query, requestId: requestId, context: context)
+        self.bodyTimeout = .milliseconds(Int64(limits.bodyTimeoutMs))
         self.execute(
             self.machine.requestHead(disposition, keepAlive: head.isKeepAlive, maxBodyBytes: limits.maxRequestBodyBytes),
             context: context)
@@ -214,6 +221,11 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.finishRecord(completed: record == .completed)
         }
         if let deadline = actions.deadline { self.arm(deadline) }
+        switch actions.bodyDeadline {
+        case .arm?: self.bodyDeadline?.set(after: self.bodyTimeout)
+        case .clear?: self.bodyDeadline?.clear()
+        case nil: break
+        }
         if actions.read { context.read() }
         switch actions.connection {
         case .closeAfterWrites?:
@@ -369,6 +381,17 @@ final class ProxyHandler: ChannelDuplexHandler {
             return
         }
         if actions.upstream == .cancel { self.upstreamFault(code: actions.write == nil ? "aborted" : GatewayError.upstreamTimeout.code, detail: detail) }
+        self.execute(actions, context: context)
+        self.deliverPipelined(context: context)
+    }
+
+    private func bodyDeadlineExpired() {
+        guard let context = self.context else { return }
+        let actions = self.machine.bodyTimedOut()
+        if actions.upstream == .cancel {
+            let detail = "the request body did not arrive within \(self.bodyTimeout.nanoseconds / 1_000_000) ms"
+            self.upstreamFault(code: actions.write == nil ? "aborted" : GatewayError.bodyTimeout.code, detail: detail)
+        }
         self.execute(actions, context: context)
         self.deliverPipelined(context: context)
     }

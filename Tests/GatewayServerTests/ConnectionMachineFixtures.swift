@@ -75,7 +75,7 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
     case read, next
     case upstreamHead, upstreamHeadClosing, upstreamHeadRejected, upstreamBody, upstreamEnd, upstreamFailed
     case uploadCanResume
-    case responseTimedOut, idleTimedOut
+    case responseTimedOut, idleTimedOut, bodyTimedOut
     case drainStarted, drainStartedMidHead, drainDeadlineReached
     case channelInactive
 
@@ -119,6 +119,7 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
         case .uploadCanResume: actions = machine.uploadCanResume()
         case .responseTimedOut: actions = machine.responseTimedOut()
         case .idleTimedOut: actions = machine.idleTimedOut()
+        case .bodyTimedOut: actions = machine.bodyTimedOut()
         case .drainStarted: actions = machine.drainStarted(sawPartialHead: false)
         case .drainStartedMidHead: actions = machine.drainStarted(sawPartialHead: true)
         case .drainDeadlineReached: actions = machine.drainDeadlineReached()
@@ -167,6 +168,7 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
         }
         if let record = actions.record { parts.append("record:\(record)") }
         if let deadline = actions.deadline { parts.append("deadline:\(deadline)") }
+        if let body = actions.bodyDeadline { parts.append("body:\(body)") }
         if actions.read { parts.append("read") }
         if let connection = actions.connection { parts.append("\(connection)") }
         if actions.exchangeEnded { parts.append("ended") }

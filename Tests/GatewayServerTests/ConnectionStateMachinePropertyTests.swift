@@ -70,6 +70,7 @@ struct ConnectionSimulation {
             self.apply(self.machine.parseError(.invalidChunkSize))
         case 17:  // the client took what was written
             self.unackedResponseBytes = 0
+        case 18: self.apply(self.machine.bodyTimedOut())
         case 13, 14, 15, 16:
             self.upstream { $0.transferHeadSent ? $0.upstreamEnd() : $0.upstreamHead(choice) }
         default:
