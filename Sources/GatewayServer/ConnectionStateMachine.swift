@@ -89,6 +89,10 @@ struct ConnectionStateMachine {
     /// The channel asked to read while reads were held.
     private(set) var readPending = false
     private(set) var draining = false
+    /// The channel holds more response bytes than the client has taken (its write buffer is
+    /// past the high water mark): no further request is read or started until it drains, so a
+    /// client that pipelines without reading cannot grow the gateway's memory (SPEC §11).
+    private(set) var clientBacklogged = false
 
     // MARK: Client side
 
@@ -98,7 +102,7 @@ struct ConnectionStateMachine {
         case .closing, .closed:
             return .none
         case .idle, .exchange:
-            if !self.pipelined.isEmpty || self.requestComplete {
+            if !self.pipelined.isEmpty || self.requestComplete || self.waitingForClient {
                 self.pipelined.append(.part(part))
                 return .none
             }
@@ -211,7 +215,7 @@ struct ConnectionStateMachine {
 
     /// The channel wants to read.
     mutating func read() -> ConnectionActions {
-        if self.readsHeld || !self.pipelined.isEmpty {
+        if self.readsHeld || !self.pipelined.isEmpty || self.waitingForClient {
             self.readPending = true
             return .none
         }
@@ -226,7 +230,7 @@ struct ConnectionStateMachine {
             self.pipelined.removeAll()  // the connection is closing: later requests go unanswered
             return .nothing
         case .idle, .exchange:
-            if self.requestComplete { return .nothing }
+            if self.requestComplete || self.waitingForClient { return .nothing }
             if let first = self.pipelined.popFirst() {
                 switch first {
                 case .part(let part): return .part(part)
@@ -238,6 +242,23 @@ struct ConnectionStateMachine {
                 return .read
             }
             return .nothing
+        }
+    }
+
+    /// The channel's write buffer passed its high water mark: the client is not taking what
+    /// was written.
+    mutating func outboundBacklogged() -> ConnectionActions {
+        self.clientBacklogged = true
+        return .none
+    }
+
+    /// The channel's write buffer fell below its low water mark: reads and queued requests go
+    /// on (the handler delivers what is queued after these actions).
+    mutating func outboundDrained() -> ConnectionActions {
+        self.clientBacklogged = false
+        switch self.state {
+        case .closing, .closed: return .none
+        case .idle, .exchange: return ConnectionActions(read: !self.readsHeld && self.takePendingRead())
         }
     }
 
@@ -410,6 +431,14 @@ struct ConnectionStateMachine {
 
     // MARK: Helpers
 
+    /// Further bytes could only be further requests, and the client has not taken the answers
+    /// to earlier ones.
+    private var waitingForClient: Bool {
+        guard self.clientBacklogged else { return false }
+        if case .idle = self.state { return true }
+        return self.requestComplete
+    }
+
     private var requestComplete: Bool {
         if case .exchange(let exchange) = self.state { return exchange.request == .complete }
         return false
@@ -421,7 +450,7 @@ struct ConnectionStateMachine {
     }
 
     private mutating func takePendingRead() -> Bool {
-        guard self.readPending, self.pipelined.isEmpty else { return false }
+        guard self.readPending, self.pipelined.isEmpty, !self.waitingForClient else { return false }
         self.readPending = false
         return true
     }

@@ -64,6 +64,9 @@ public final class GatewayServer: Sendable {
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
+            // A connection whose client stops taking responses reads and starts nothing new
+            // once this much waits to be written (SPEC §11: 256 KiB), and resumes below half.
+            .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.addConnectionHandlers(to: channel, store: store, engine: engine, telemetry: telemetry)

@@ -99,6 +99,16 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            self.execute(self.machine.outboundDrained(), context: context)
+            self.deliverPipelined(context: context)
+        } else {
+            self.execute(self.machine.outboundBacklogged(), context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.execute(self.machine.channelInactive(), context: context)
         context.fireChannelInactive()

@@ -23,6 +23,11 @@ enum ConnectionFixture: String, CaseIterable, Sendable {
     case discarding
     /// The request is complete and the response pending, a later request's head queued.
     case pipelined
+    /// Between requests, the client not taking what was written (the channel's write buffer
+    /// past its high water mark): a read asked for and a head that arrived are held.
+    case backlogged
+    /// As `streaming`, with the client not taking what was written.
+    case streamingBacklogged
     case closing
     case closed
 
@@ -55,6 +60,15 @@ enum ConnectionFixture: String, CaseIterable, Sendable {
             _ = machine.requestHead(proxy, keepAlive: true, maxBodyBytes: Self.maxBodyBytes)
             _ = machine.requestEnd()
             _ = machine.partArrived(.head(Self.head))
+        case .backlogged:
+            _ = machine.outboundBacklogged()
+            _ = machine.read()
+            _ = machine.partArrived(.head(Self.head))
+        case .streamingBacklogged:
+            _ = machine.requestHead(proxy, keepAlive: true, maxBodyBytes: Self.maxBodyBytes)
+            _ = machine.requestEnd()
+            _ = machine.upstreamHead(framing: .identity, mustClose: false)
+            _ = machine.outboundBacklogged()
         case .closing:
             _ = machine.requestHead(.answerLocally(close: true), keepAlive: true, maxBodyBytes: Self.maxBodyBytes)
         case .closed:
@@ -77,6 +91,7 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
     case uploadCanResume
     case responseTimedOut, idleTimedOut, bodyTimedOut
     case drainStarted, drainStartedMidHead, drainDeadlineReached
+    case outboundBacklogged, outboundDrained
     case channelInactive
 
     /// Heads reach `requestHead` only from `partArrived` or `next`, which hand them over in an
@@ -123,6 +138,8 @@ enum ConnectionEvent: String, CaseIterable, Sendable {
         case .drainStarted: actions = machine.drainStarted(sawPartialHead: false)
         case .drainStartedMidHead: actions = machine.drainStarted(sawPartialHead: true)
         case .drainDeadlineReached: actions = machine.drainDeadlineReached()
+        case .outboundBacklogged: actions = machine.outboundBacklogged()
+        case .outboundDrained: actions = machine.outboundDrained()
         case .channelInactive: actions = machine.channelInactive()
         }
         return Self.summary(actions)
@@ -201,6 +218,7 @@ extension ConnectionStateMachine {
         if !self.pipelined.isEmpty { text += "+queued\(self.pipelined.count)" }
         if self.readPending { text += "+readPending" }
         if self.draining { text += "+draining" }
+        if self.clientBacklogged { text += "+backlogged" }
         return text
     }
 }

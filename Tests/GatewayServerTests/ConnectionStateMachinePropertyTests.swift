@@ -71,6 +71,12 @@ struct ConnectionSimulation {
         case 17:  // the client took what was written
             self.unackedResponseBytes = 0
         case 18: self.apply(self.machine.bodyTimedOut())
+        case 19:  // the client stops taking what is written, or takes it all again
+            if self.machine.clientBacklogged {
+                self.apply(self.machine.outboundDrained())
+            } else {
+                self.apply(self.machine.outboundBacklogged())
+            }
         case 13, 14, 15, 16:
             self.upstream { $0.transferHeadSent ? $0.upstreamEnd() : $0.upstreamHead(choice) }
         default:
@@ -207,13 +213,21 @@ struct ConnectionSimulation {
             #expect(request.records <= 1, "request \(index) recorded \(request.records) times")
             #expect(request.responses <= 1, "request \(index) answered \(request.responses) times")
         }
-        // Reads are held only for something: a full upload buffer or requests waiting.
+        // Reads are held only for something: a full upload buffer, requests waiting, or a client
+        // that has not taken earlier answers.
         #expect(!self.machine.readsHeld || self.transferActive, "reads held for a transfer that is over: \(self.machine.summary)")
         if self.machine.readPending, case .exchange = self.machine.state {
-            #expect(self.machine.readsHeld || !self.machine.pipelined.isEmpty, "reads held for nothing: \(self.machine.summary)")
+            #expect(self.machine.readsHeld || !self.machine.pipelined.isEmpty || self.machine.clientBacklogged,
+                    "reads held for nothing: \(self.machine.summary)")
         }
         if self.machine.readPending, case .idle = self.machine.state {
-            #expect(!self.machine.pipelined.isEmpty, "reads held for nothing: \(self.machine.summary)")
+            #expect(!self.machine.pipelined.isEmpty || self.machine.clientBacklogged, "reads held for nothing: \(self.machine.summary)")
+        }
+        // A backlog holds reads only once the request in hand is complete: holding them during
+        // an upload could deadlock a client that reads only after sending its whole body.
+        if self.machine.readPending, self.machine.clientBacklogged, self.machine.pipelined.isEmpty, !self.machine.readsHeld,
+           case .exchange(let exchange) = self.machine.state {
+            #expect(exchange.request == .complete, "reads held during an upload for a backlog: \(self.machine.summary)")
         }
     }
 
@@ -222,6 +236,10 @@ struct ConnectionSimulation {
     /// must come to rest, idle or closing, with every request answered or cut off.
     mutating func settle() {
         self.readGranted = false
+        if self.machine.clientBacklogged {  // the client takes everything written from now on
+            self.apply(self.machine.outboundDrained())
+            self.deliverPipelined()
+        }
         self.apply(self.machine.read())
         for round in 0..<200 {
             if self.channelGone || self.connectionClosing { break }
