@@ -49,6 +49,8 @@ public struct Limits: Sendable, Equatable {
     public var idleTimeoutMs: Int
     /// A request body must arrive within this of its head → 408 `body_timeout` (SPEC §11).
     public var bodyTimeoutMs: Int
+    /// A connection stops reading while this many requests wait behind the one being answered (SPEC §11).
+    public var maxPipelinedRequests: Int
     /// Connections beyond this are closed at once.
     public var maxConnections: Int
 
@@ -60,6 +62,7 @@ public struct Limits: Sendable, Equatable {
         headerTimeoutMs: Int = 10000,
         idleTimeoutMs: Int = 60000,
         bodyTimeoutMs: Int = 60000,
+        maxPipelinedRequests: Int = 16,
         maxConnections: Int = 10000
     ) {
         self.maxRequestHeaderBytes = maxRequestHeaderBytes
@@ -69,6 +72,7 @@ public struct Limits: Sendable, Equatable {
         self.headerTimeoutMs = headerTimeoutMs
         self.idleTimeoutMs = idleTimeoutMs
         self.bodyTimeoutMs = bodyTimeoutMs
+        self.maxPipelinedRequests = maxPipelinedRequests
         self.maxConnections = maxConnections
     }
 }

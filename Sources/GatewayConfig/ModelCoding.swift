@@ -54,6 +54,7 @@ extension Limits: Codable {
             ("headerTimeoutMs", .integer(headerTimeoutMs)),
             ("idleTimeoutMs", .integer(idleTimeoutMs)),
             ("bodyTimeoutMs", .integer(bodyTimeoutMs)),
+            ("maxPipelinedRequests", .integer(maxPipelinedRequests)),
             ("maxConnections", .integer(maxConnections)),
         ])
     }

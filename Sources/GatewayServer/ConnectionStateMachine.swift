@@ -86,6 +86,12 @@ struct ConnectionStateMachine {
 
     private(set) var state = State.idle
     private(set) var pipelined = CircularBuffer<Pipelined>()
+    /// Request heads in `pipelined`: at `maxPipelinedRequests` the connection stops reading.
+    private(set) var queuedRequests = 0
+    /// A parse error waits in `pipelined`: nothing the decoder could still send is usable.
+    private var queuedParseError = false
+    /// `limits.maxPipelinedRequests` (SPEC §11) when the connection opened.
+    let maxPipelinedRequests: Int
     /// The channel asked to read while reads were held.
     private(set) var readPending = false
     private(set) var draining = false
@@ -93,6 +99,10 @@ struct ConnectionStateMachine {
     /// past the high water mark): no further request is read or started until it drains, so a
     /// client that pipelines without reading cannot grow the gateway's memory (SPEC §11).
     private(set) var clientBacklogged = false
+
+    init(maxPipelinedRequests: Int = 16) {
+        self.maxPipelinedRequests = maxPipelinedRequests
+    }
 
     // MARK: Client side
 
@@ -103,7 +113,7 @@ struct ConnectionStateMachine {
             return .none
         case .idle, .exchange:
             if !self.pipelined.isEmpty || self.requestComplete || self.waitingForClient {
-                self.pipelined.append(.part(part))
+                self.enqueue(.part(part))
                 return .none
             }
             return .handle(part)
@@ -117,7 +127,7 @@ struct ConnectionStateMachine {
             return .none
         case .idle, .exchange:
             if !self.pipelined.isEmpty || self.requestComplete {
-                self.pipelined.append(.parseError(error))  // answered after the responses before it
+                self.enqueue(.parseError(error))  // answered after the responses before it
                 return .none
             }
             return self.deliverParseError(error)
@@ -215,7 +225,7 @@ struct ConnectionStateMachine {
 
     /// The channel wants to read.
     mutating func read() -> ConnectionActions {
-        if self.readsHeld || !self.pipelined.isEmpty || self.waitingForClient {
+        if self.readsHeld || self.pipelineFull || self.waitingForClient {
             self.readPending = true
             return .none
         }
@@ -227,11 +237,11 @@ struct ConnectionStateMachine {
     mutating func next() -> Next {
         switch self.state {
         case .closing, .closed:
-            self.pipelined.removeAll()  // the connection is closing: later requests go unanswered
+            self.clearQueue()  // the connection is closing: later requests go unanswered
             return .nothing
         case .idle, .exchange:
             if self.requestComplete || self.waitingForClient { return .nothing }
-            if let first = self.pipelined.popFirst() {
+            if let first = self.dequeue() {
                 switch first {
                 case .part(let part): return .part(part)
                 case .parseError(let error): return .parseError(self.deliverParseError(error))
@@ -419,7 +429,7 @@ struct ConnectionStateMachine {
             actions = ConnectionActions(deadline: .clear)
         }
         self.state = .closed
-        self.pipelined.removeAll()
+        self.clearQueue()
         return actions
     }
 
@@ -430,6 +440,37 @@ struct ConnectionStateMachine {
     }
 
     // MARK: Helpers
+
+    /// As many requests wait as a connection may queue; or the decoder failed (nothing more it
+    /// reads can be used).
+    private var pipelineFull: Bool {
+        self.queuedRequests >= self.maxPipelinedRequests || self.queuedParseError
+    }
+
+    private mutating func enqueue(_ entry: Pipelined) {
+        switch entry {
+        case .part(.head): self.queuedRequests += 1
+        case .parseError: self.queuedParseError = true
+        case .part: break
+        }
+        self.pipelined.append(entry)
+    }
+
+    private mutating func dequeue() -> Pipelined? {
+        let entry = self.pipelined.popFirst()
+        switch entry {
+        case .part(.head)?: self.queuedRequests -= 1
+        case .parseError?: self.queuedParseError = false
+        default: break
+        }
+        return entry
+    }
+
+    private mutating func clearQueue() {
+        self.pipelined.removeAll()
+        self.queuedRequests = 0
+        self.queuedParseError = false
+    }
 
     /// Further bytes could only be further requests, and the client has not taken the answers
     /// to earlier ones.
@@ -450,7 +491,7 @@ struct ConnectionStateMachine {
     }
 
     private mutating func takePendingRead() -> Bool {
-        guard self.readPending, self.pipelined.isEmpty, !self.waitingForClient else { return false }
+        guard self.readPending, !self.pipelineFull, !self.waitingForClient else { return false }
         self.readPending = false
         return true
     }

@@ -21,7 +21,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private let upstream: any UpstreamClient
     private let telemetry: RequestTelemetry
     private let headTimer: RequestHeadTimer
-    private var machine = ConnectionStateMachine()
+    private var machine: ConnectionStateMachine
     private var context: ChannelHandlerContext?
     /// The current (or last) exchange: what the machine's actions apply to.
     private var exchange: ProxyExchange?
@@ -38,6 +38,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var deliveringPipelined = false
 
     init(store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
+        // A reload's limits apply to connections opened after it.
+        self.machine = ConnectionStateMachine(maxPipelinedRequests: store.current.limits.maxPipelinedRequests)
         self.store = store
         self.upstream = upstream
         self.telemetry = telemetry

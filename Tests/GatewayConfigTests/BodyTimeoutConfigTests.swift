@@ -31,7 +31,35 @@ struct BodyTimeoutConfigTests {
     func roundTrip() throws {
         let original = try #require(load(configJSON(routes: "", top: #""limits": { "bodyTimeoutMs": 1234 }"#)).config)
         let text = original.jsonValue.serialized()
-        #expect(text.contains(#""idleTimeoutMs":60000,"bodyTimeoutMs":1234,"maxConnections""#), "\(text)")
+        #expect(text.contains(#""idleTimeoutMs":60000,"bodyTimeoutMs":1234,"maxPipelinedRequests":16"#), "\(text)")
+        #expect(ConfigLoader.parse(data: Array(text.utf8)).config == original)
+    }
+}
+
+/// SPEC §11's `limits.maxPipelinedRequests`: default, bounds, errors at its JSON path, `/config`.
+@Suite("limits.maxPipelinedRequests")
+struct MaxPipelinedRequestsConfigTests {
+    @Test("absent: 16; 1 to 1024 taken as written", arguments: [nil, 1, 16, 1024])
+    func validValue(value: Int?) {
+        let top = value.map { #""limits": { "maxPipelinedRequests": \#($0) }"# } ?? ""
+        let result = load(configJSON(routes: "", top: top))
+        #expect(result.isValid, "\(result.errorDescriptions)")
+        #expect(result.config?.limits.maxPipelinedRequests == value ?? 16)
+    }
+
+    @Test("anything else is an error at limits.maxPipelinedRequests saying what is allowed",
+          arguments: [("0", "the number 0"), ("1025", "the number 1025"), ("true", "true")])
+    func invalidValue(json: String, got: String) {
+        let result = load(configJSON(routes: "", top: #""limits": { "maxPipelinedRequests": \#(json) }"#))
+        #expect(result.config == nil)
+        #expect(result.errorDescriptions == ["limits.maxPipelinedRequests: expected an integer from 1 to 1024, got \(got)"])
+    }
+
+    @Test("written by /config and read back")
+    func roundTrip() throws {
+        let original = try #require(load(configJSON(routes: "", top: #""limits": { "maxPipelinedRequests": 3 }"#)).config)
+        let text = original.jsonValue.serialized()
+        #expect(text.contains(#""bodyTimeoutMs":60000,"maxPipelinedRequests":3,"maxConnections""#), "\(text)")
         #expect(ConfigLoader.parse(data: Array(text.utf8)).config == original)
     }
 }

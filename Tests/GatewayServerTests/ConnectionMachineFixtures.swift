@@ -23,6 +23,9 @@ enum ConnectionFixture: String, CaseIterable, Sendable {
     case discarding
     /// The request is complete and the response pending, a later request's head queued.
     case pipelined
+    /// As `pipelined`, with as many heads queued as the connection may queue
+    /// (`maxPipelinedRequests`): reads held.
+    case pipelineFull
     /// Between requests, the client not taking what was written (the channel's write buffer
     /// past its high water mark): a read asked for and a head that arrived are held.
     case backlogged
@@ -32,9 +35,10 @@ enum ConnectionFixture: String, CaseIterable, Sendable {
     case closed
 
     static let maxBodyBytes = 1000
+    static let maxPipelinedRequests = 2
 
     var machine: ConnectionStateMachine {
-        var machine = ConnectionStateMachine()
+        var machine = ConnectionStateMachine(maxPipelinedRequests: Self.maxPipelinedRequests)
         let proxy = ConnectionStateMachine.HeadDisposition.proxy(forwardsBody: true, expectsContinue: false)
         switch self {
         case .idle:
@@ -59,6 +63,12 @@ enum ConnectionFixture: String, CaseIterable, Sendable {
         case .pipelined:
             _ = machine.requestHead(proxy, keepAlive: true, maxBodyBytes: Self.maxBodyBytes)
             _ = machine.requestEnd()
+            _ = machine.partArrived(.head(Self.head))
+        case .pipelineFull:
+            _ = machine.requestHead(proxy, keepAlive: true, maxBodyBytes: Self.maxBodyBytes)
+            _ = machine.requestEnd()
+            _ = machine.partArrived(.head(Self.head))
+            _ = machine.partArrived(.end(nil))
             _ = machine.partArrived(.head(Self.head))
         case .backlogged:
             _ = machine.outboundBacklogged()

@@ -31,7 +31,7 @@ struct ConnectionSimulation {
         var cutOff = false
     }
 
-    var machine = ConnectionStateMachine()
+    var machine = ConnectionStateMachine(maxPipelinedRequests: 2)  // small, so runs reach the limit
     var requests: [Request] = []
     /// The client's next parts, refilled request by request.
     var outgoing: [HTTPServerRequestPart] = []
@@ -222,6 +222,11 @@ struct ConnectionSimulation {
         }
         if self.machine.readPending, case .idle = self.machine.state {
             #expect(!self.machine.pipelined.isEmpty || self.machine.clientBacklogged, "reads held for nothing: \(self.machine.summary)")
+        }
+        // The queue stays bounded: with as many requests queued as allowed, no read goes through.
+        if self.machine.queuedRequests >= self.machine.maxPipelinedRequests {
+            var probe = self.machine
+            #expect(!probe.read().read, "a read let through with a full queue: \(self.machine.summary)")
         }
         // A backlog holds reads only once the request in hand is complete: holding them during
         // an upload could deadlock a client that reads only after sending its whole body.
