@@ -75,7 +75,8 @@ struct Serve: AsyncParsableCommand {
         let gateway = GatewayService(
             listen: config.listen.compactMap(ListenAddress.init),  // validated by the loader
             admin: config.admin.flatMap(ListenAddress.init),
-            endpoints: AdminEndpoints(server: server, engine: engine, reloader: reloader, store: store),
+            endpoints: AdminEndpoints(
+                server: server, engine: engine, reloader: reloader, store: store, droppedLogLines: { output.droppedLines }),
             group: group,
             drainBudget: .milliseconds(Int64(self.drainTimeoutMs)),
             watchConfig: self.watchConfig,

@@ -12,7 +12,7 @@ import VisibleLock
 /// nothing is allocated once the series exists. Reload counters and gauges exist from the start
 /// and need no lookup.
 public final class GatewayMetrics: Sendable {
-    /// The `Content-Type` of ``exposition(openConnections:transfersInFlight:)``.
+    /// The `Content-Type` of ``exposition(openConnections:transfersInFlight:logLinesDropped:)``.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     private let backend: PrometheusBackend
@@ -27,9 +27,10 @@ public final class GatewayMetrics: Sendable {
     private let cookiesDropped: HandleCache<String, Counter>
     private let openConnections: Gauge
     private let transfersInFlight: Gauge
-    /// Makes setting the sampled gauges and emitting one step, so concurrent scrapes each report
-    /// the values they were given.
-    private let scrape = Mutex(())
+    private let logLinesDropped: Counter
+    /// Makes setting the sampled values and emitting one step, so concurrent scrapes each report
+    /// the values they were given; holds the dropped-line total the counter last reached.
+    private let scrape = Mutex(0)
 
     public init() {
         let backend = PrometheusBackend()
@@ -66,6 +67,7 @@ public final class GatewayMetrics: Sendable {
         configGeneration = Gauge(label: MetricFamily.configGeneration.rawValue, factory: factory)
         openConnections = Gauge(label: MetricFamily.openConnections.rawValue, factory: factory)
         transfersInFlight = Gauge(label: MetricFamily.transfersInFlight.rawValue, factory: factory)
+        logLinesDropped = Counter(label: MetricFamily.logLinesDropped.rawValue, factory: factory)
     }
 
     /// `route` is "" for requests that matched no route; methods outside the standard ones count as `OTHER`.
@@ -141,11 +143,16 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
-    /// Prometheus text exposition format 0.0.4; the two gauges are sampled by the caller at scrape time.
-    public func exposition(openConnections: Int, transfersInFlight: Int) -> String {
-        scrape.withVisibleLock(at: lockAddress(of: self)) { _ in
+    /// Prometheus text exposition format 0.0.4; the two gauges and the log writer's total of
+    /// dropped lines (it keeps its own count) are sampled by the caller at scrape time.
+    public func exposition(openConnections: Int, transfersInFlight: Int, logLinesDropped: Int = 0) -> String {
+        scrape.withVisibleLock(at: lockAddress(of: self)) { counted in
             self.openConnections.record(openConnections)
             self.transfersInFlight.record(transfersInFlight)
+            if logLinesDropped > counted {
+                self.logLinesDropped.increment(by: logLinesDropped - counted)
+                counted = logLinesDropped
+            }
             return backend.exposition()
         }
     }

@@ -12,6 +12,7 @@ enum MetricFamily: String, CaseIterable {
     case cookiesDropped = "cors_gateway_cookies_dropped_total"
     case openConnections = "cors_gateway_open_connections"
     case transfersInFlight = "cors_gateway_upstream_transfers_in_flight"
+    case logLinesDropped = "cors_gateway_log_lines_dropped_total"
 
     /// Plain text without backslashes or line breaks, so it needs no escaping on a HELP line.
     var help: String {
@@ -27,6 +28,7 @@ enum MetricFamily: String, CaseIterable {
         case .cookiesDropped: "Set-Cookie lines dropped by the route's cookie policy."
         case .openConnections: "Client connections currently open."
         case .transfersInFlight: "Upstream transfers currently in flight."
+        case .logLinesDropped: "Log lines dropped because stdout did not take them in time, or failed."
         }
     }
 

@@ -13,12 +13,18 @@ public struct AdminEndpoints: Sendable {
     public let engine: CurlEngine
     public let reloader: ConfigReloader
     public let store: RouteTableStore
+    /// Log lines the process's log writer dropped so far (stdout stalled or failed).
+    public let droppedLogLines: @Sendable () -> Int
 
-    public init(server: GatewayServer, engine: CurlEngine, reloader: ConfigReloader, store: RouteTableStore) {
+    public init(
+        server: GatewayServer, engine: CurlEngine, reloader: ConfigReloader, store: RouteTableStore,
+        droppedLogLines: @escaping @Sendable () -> Int = { 0 }
+    ) {
         self.server = server
         self.engine = engine
         self.reloader = reloader
         self.store = store
+        self.droppedLogLines = droppedLogLines
     }
 
     var metrics: GatewayMetrics { server.telemetry.metrics }
@@ -94,7 +100,8 @@ final class AdminHandler: ChannelInboundHandler {
         case "/metrics":
             let text = endpoints.metrics.exposition(
                 openConnections: endpoints.server.openConnections,
-                transfersInFlight: endpoints.engine.transfersInFlight
+                transfersInFlight: endpoints.engine.transfersInFlight,
+                logLinesDropped: endpoints.droppedLogLines()
             )
             self.respond(200, body: text, contentType: GatewayMetrics.contentType, head: head, context: context)
         case "/config":

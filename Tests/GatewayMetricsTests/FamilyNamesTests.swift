@@ -26,6 +26,7 @@ import Testing
             "cors_gateway_cookies_dropped_total": .counter,
             "cors_gateway_open_connections": .gauge,
             "cors_gateway_upstream_transfers_in_flight": .gauge,
+            "cors_gateway_log_lines_dropped_total": .counter,
         ]
         #expect(exposition.families.mapValues(\.type) == expected)
         for (name, family) in exposition.families {

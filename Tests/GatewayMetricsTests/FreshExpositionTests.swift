@@ -15,7 +15,9 @@ import Testing
                 .init("cors_gateway_config_generation"): 0,
                 .init("cors_gateway_open_connections"): 0,
                 .init("cors_gateway_upstream_transfers_in_flight"): 0,
+                .init("cors_gateway_log_lines_dropped_total"): 0,
             ])
+        #expect(exposition.families["cors_gateway_log_lines_dropped_total"]?.type == .counter)
         #expect(exposition.families["cors_gateway_reloads_total"]?.type == .counter)
         #expect(exposition.families["cors_gateway_config_generation"]?.type == .gauge)
         #expect(exposition.families["cors_gateway_open_connections"]?.type == .gauge)
@@ -30,6 +32,16 @@ import Testing
         let idle = try scrape(metrics, openConnections: 1, transfersInFlight: 0)
         #expect(idle.value(.init("cors_gateway_open_connections")) == 1)
         #expect(idle.value(.init("cors_gateway_upstream_transfers_in_flight")) == 0)
+    }
+
+    /// The log writer keeps its own total; each scrape moves the counter up to it, never down.
+    @Test func droppedLogLinesFollowTheWritersTotal() throws {
+        let metrics = GatewayMetrics()
+        let series = Exposition.Series("cors_gateway_log_lines_dropped_total")
+        let values = try [3, 3, 10, 10].map { total in
+            try Exposition(parsing: metrics.exposition(openConnections: 0, transfersInFlight: 0, logLinesDropped: total)).value(series)
+        }
+        #expect(values == [3, 3, 10, 10])
     }
 
     @Test func contentTypeIsTextFormatZeroZeroFour() {
