@@ -49,6 +49,15 @@ public struct Limits: Sendable, Equatable {
     public var idleTimeoutMs: Int
     /// Connections beyond this are closed at once.
     public var maxConnections: Int
+    /// What an encoded `/` or `\` (`%2F`, `%5C`) in a request path gets (SPEC §11).
+    public var encodedSlashes: EncodedSlashes
+
+    public enum EncodedSlashes: String, Sendable, CaseIterable {
+        /// 400: a backend that decodes it would see another path than the one routed.
+        case reject
+        /// Passed on still encoded; never a separator for routing or dot-segments.
+        case keep
+    }
 
     public init(
         maxRequestHeaderBytes: Int = 15360,
@@ -57,7 +66,8 @@ public struct Limits: Sendable, Equatable {
         maxResponseHeaderBytes: Int = 15360,
         headerTimeoutMs: Int = 10000,
         idleTimeoutMs: Int = 60000,
-        maxConnections: Int = 10000
+        maxConnections: Int = 10000,
+        encodedSlashes: EncodedSlashes = .reject
     ) {
         self.maxRequestHeaderBytes = maxRequestHeaderBytes
         self.maxRequestHeaders = maxRequestHeaders
@@ -66,6 +76,7 @@ public struct Limits: Sendable, Equatable {
         self.headerTimeoutMs = headerTimeoutMs
         self.idleTimeoutMs = idleTimeoutMs
         self.maxConnections = maxConnections
+        self.encodedSlashes = encodedSlashes
     }
 }
 
