@@ -53,7 +53,7 @@ let package = Package(
             pkgConfig: "libpsl",
             providers: [.apt(["libpsl-dev"])]
         ),
-        // Pure request/response header policy (hop-by-hop, X-Forwarded-*, request ids, error bodies).
+        // Pure request/response policy (hop-by-hop, X-Forwarded-*, request ids, error bodies, path normalisation, Host grammar).
         .target(
             name: "GatewayPolicy",
             dependencies: [
