@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "CorsGatewayCLI",
             dependencies: [
-                "GatewayConfig", "GatewayServer", "CORSPolicy", "CurlEngine", "GatewayLogging", "GatewayMetrics",
+                "GatewayConfig", "GatewayServer", "GatewayPolicy", "CORSPolicy", "CurlEngine", "GatewayLogging", "GatewayMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -18,13 +18,21 @@ import GatewayConfig
 ///
 /// The input is the path of an origin-form target, starting with `/`, without its query.
 public enum PathNormalizer {
-    public enum Rejection: Error, Equatable, Sendable {
+    public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         /// More `..` segments than there are segments above them.
         case climbsAboveRoot
         /// `%2F` or `%5C` while `encodedSlashes` is `reject`.
         case encodedSlash
         /// A raw `\`.
         case backslash
+
+        public var description: String {
+            switch self {
+            case .climbsAboveRoot: "a \"..\" climbs above \"/\""
+            case .encodedSlash: "it holds %2F or %5C, and limits.encodedSlashes is \"reject\""
+            case .backslash: "it holds a \"\\\""
+            }
+        }
     }
 
     public static func normalize(_ path: String, encodedSlashes: Limits.EncodedSlashes) -> Result<String, Rejection> {
