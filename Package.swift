@@ -53,7 +53,7 @@ let package = Package(
             pkgConfig: "libpsl",
             providers: [.apt(["libpsl-dev"])]
         ),
-        // Pure request/response header policy (hop-by-hop, X-Forwarded-*, request ids, error bodies).
+        // Pure request/response policy (hop-by-hop, X-Forwarded-*, request ids, error bodies, path normalisation, Host grammar).
         .target(
             name: "GatewayPolicy",
             dependencies: [
@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "CorsGatewayCLI",
             dependencies: [
-                "GatewayConfig", "GatewayServer", "CORSPolicy", "CurlEngine", "GatewayLogging", "GatewayMetrics",
+                "GatewayConfig", "GatewayServer", "GatewayPolicy", "CORSPolicy", "CurlEngine", "GatewayLogging", "GatewayMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CORSPolicy
 import GatewayConfig
+import GatewayPolicy
 
 /// `cors-gateway explain`: what the gateway answers to a preflight and to the actual request,
 /// and why. The tool for "blocked by CORS policy".
@@ -32,7 +33,27 @@ struct Explain: ParsableCommand {
             print(CheckReport(result, file: self.options.config).text, terminator: "")
             throw ExitCode(1)
         }
-        let route = table.match(host: self.host, path: self.path, method: self.method)
+        // As `serve` does (SPEC §11): a bad Host or path is 400 before any route is looked at,
+        // and routes match the normalised path.
+        if let host = self.host, !HostHeader.isValid(host) {
+            print("route: none (Host \"\(host)\" is not host[:port]; the gateway answers 400 bad_request)")
+            return
+        }
+        let requestPath = String(self.path.prefix { $0 != "?" })
+        guard requestPath.hasPrefix("/") else {
+            print("route: none (path \"\(requestPath)\" does not start with \"/\"; the gateway answers 400 bad_request)")
+            return
+        }
+        let path: String
+        switch PathNormalizer.normalize(requestPath, encodedSlashes: result.config?.limits.encodedSlashes ?? .reject) {
+        case .success(let normalized):
+            path = normalized
+        case .failure(let rejection):
+            print("route: none (path \"\(requestPath)\" is refused: \(rejection); the gateway answers 400 bad_request)")
+            return
+        }
+        if path != requestPath { print("path: \(requestPath) is routed as \(path)") }
+        let route = table.match(host: self.host, path: path, method: self.method)
         let explanation = CORSExplain.explain(
             policy: route?.cors ?? (route == nil ? table.defaultCORS : nil),
             routeName: route?.name,

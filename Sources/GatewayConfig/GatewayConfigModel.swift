@@ -53,6 +53,15 @@ public struct Limits: Sendable, Equatable {
     public var maxPipelinedRequests: Int
     /// Connections beyond this are closed at once.
     public var maxConnections: Int
+    /// What an encoded `/` or `\` (`%2F`, `%5C`) in a request path gets (SPEC §11).
+    public var encodedSlashes: EncodedSlashes
+
+    public enum EncodedSlashes: String, Sendable, CaseIterable {
+        /// 400: a backend that decodes it would see another path than the one routed.
+        case reject
+        /// Passed on still encoded; never a separator for routing or dot-segments.
+        case keep
+    }
 
     public init(
         maxRequestHeaderBytes: Int = 15360,
@@ -63,7 +72,8 @@ public struct Limits: Sendable, Equatable {
         idleTimeoutMs: Int = 60000,
         bodyTimeoutMs: Int = 60000,
         maxPipelinedRequests: Int = 16,
-        maxConnections: Int = 10000
+        maxConnections: Int = 10000,
+        encodedSlashes: EncodedSlashes = .reject
     ) {
         self.maxRequestHeaderBytes = maxRequestHeaderBytes
         self.maxRequestHeaders = maxRequestHeaders
@@ -74,6 +84,7 @@ public struct Limits: Sendable, Equatable {
         self.bodyTimeoutMs = bodyTimeoutMs
         self.maxPipelinedRequests = maxPipelinedRequests
         self.maxConnections = maxConnections
+        self.encodedSlashes = encodedSlashes
     }
 }
 

@@ -59,11 +59,23 @@ public enum HostPattern: Sendable, Equatable, Hashable, CustomStringConvertible 
 /// `pattern` is an exact host, or the domain of a wildcard; both lowercase.
 func hostMatches(_ pattern: some Collection<UInt8>, isWildcard: Bool, host: some Collection<UInt8>) -> Bool {
     guard isWildcard else { return asciiCaseInsensitiveEquals(host, pattern) }
-    // At least one non-empty label and a dot in front of the domain.
+    // One or more labels and a dot in front of the domain.
     let labelsCount = host.count - pattern.count - 1
-    guard labelsCount >= 1 else { return false }
+    guard labelsCount >= 1, !hasEmptyLabel(host.prefix(labelsCount)) else { return false }
     let tail = host.dropFirst(labelsCount)
     return tail.first == UInt8(ascii: ".") && asciiCaseInsensitiveEquals(tail.dropFirst(), pattern)
+}
+
+/// Whether the labels in front of a wildcard's domain include an empty one: `x..example.com`
+/// or `.x.example.com` is no name under `example.com`.
+private func hasEmptyLabel(_ labels: some Collection<UInt8>) -> Bool {
+    let dot = UInt8(ascii: ".")
+    var previous = dot  // a leading dot starts with an empty label
+    for byte in labels {
+        if byte == dot && previous == dot { return true }
+        previous = byte
+    }
+    return previous == dot  // "x." ends with the dot that would stand before the domain's
 }
 
 /// The part of a Host header (or config entry) that names the host: no port, no trailing dot.

@@ -56,6 +56,7 @@ extension Limits: Codable {
             ("bodyTimeoutMs", .integer(bodyTimeoutMs)),
             ("maxPipelinedRequests", .integer(maxPipelinedRequests)),
             ("maxConnections", .integer(maxConnections)),
+            ("encodedSlashes", .string(encodedSlashes.rawValue)),
         ])
     }
 }

@@ -13,17 +13,21 @@ extension Limits {
             ("idleTimeoutMs", \.idleTimeoutMs),
             ("maxConnections", \.maxConnections),
         ]
-        guard let object = ObjectReader(value, at: path, allowed: fields.map(\.key) + ["bodyTimeoutMs", "maxPipelinedRequests"], &diagnostics) else { return nil }
+        let otherKeys = ["bodyTimeoutMs", "maxPipelinedRequests", "encodedSlashes"]
+        guard let object = ObjectReader(value, at: path, allowed: fields.map(\.key) + otherKeys, &diagnostics) else { return nil }
         var limits = Limits()
         for (key, field) in fields {
             if let number = object.read(key, &diagnostics, JSONRead.positiveInteger) { limits[keyPath: field] = number }
         }
-        // SPEC §11's field, with its bounds (one hour at most) like the backend timeouts of §11.
+        // SPEC §11's fields, with their bounds (one hour at most, like the backend timeouts of §11).
         if let timeout = object.read("bodyTimeoutMs", &diagnostics, JSONRead.integer(in: BackendConfig.timeoutRangeMs)) {
             limits.bodyTimeoutMs = timeout
         }
         if let count = object.read("maxPipelinedRequests", &diagnostics, JSONRead.integer(in: 1...1024)) {
             limits.maxPipelinedRequests = count
+        }
+        if let mode = object.read("encodedSlashes", &diagnostics, JSONRead.enumeration(Limits.EncodedSlashes.self)) {
+            limits.encodedSlashes = mode
         }
         return limits
     }

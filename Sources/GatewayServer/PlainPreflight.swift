@@ -1,12 +1,15 @@
 import CORSPolicy
 import GatewayConfig
+import GatewayPolicy
 
 /// What the fast lane reads from a plain preflight head: nil for any head it does not take.
 struct PlainPreflight {
     var headLength: Int
     var host: String
-    /// The target without its query, as `ProxyHandler` routes and logs it.
+    /// The target without its query, as `ProxyHandler` logs it.
     var path: String
+    /// `path` normalised, as `ProxyHandler` routes it (SPEC §11).
+    var routedPath: String
     var requestedMethod: String
     var requestId: String?
     /// Origin, Access-Control-Request-* lines, in order: all a preflight decision reads.
@@ -55,12 +58,15 @@ struct PlainPreflight {
         }
         // Anything the general path answers with an error (400, 431) or does not answer at
         // the edge goes there.
-        guard hostCount == 1, let host, hasOrigin, let requestedMethod, headerBytes <= limits.maxRequestHeaderBytes
+        guard hostCount == 1, let host, HostHeader.isValid(host), hasOrigin, let requestedMethod,
+            headerBytes <= limits.maxRequestHeaderBytes
         else { return nil }
         self.host = host
         self.requestedMethod = requestedMethod
         let queryMark = bytes[target.start..<target.end].firstIndex(of: UInt8(ascii: "?")) ?? target.end
         self.path = Self.string(bytes, PlainRequestHead.Span(start: target.start, end: queryMark))
+        guard let routedPath = RequestHeadCheck.routedPath(self.path, limits: limits) else { return nil }
+        self.routedPath = routedPath
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer, _ span: PlainRequestHead.Span) -> String {

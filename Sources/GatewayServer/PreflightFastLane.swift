@@ -13,9 +13,10 @@ import NIOCore
 ///
 /// It answers only what `ProxyHandler` would answer at the edge, byte for byte the same way
 /// (`ResponseWire`, one access record, the head timer told): a complete `PlainRequestHead`
-/// with method OPTIONS, an Origin and an Access-Control-Request-Method, exactly one Host, no
-/// body framing, `Expect` or `Upgrade`, no `Connection` other than `keep-alive`, within the
-/// header limits, matching a route whose enforced policy answers this preflight itself.
+/// with method OPTIONS, an Origin and an Access-Control-Request-Method, exactly one valid Host,
+/// no body framing, `Expect` or `Upgrade`, no `Connection` other than `keep-alive`, within the
+/// header limits, whose normalised path matches a route whose enforced policy answers this
+/// preflight itself.
 ///
 /// The first bytes it does not answer that way (a partial head, any other request, a drain)
 /// go to the decoder, and so does everything after: the connection stays on the general path
@@ -111,7 +112,7 @@ final class PreflightFastLane: ChannelInboundHandler {
         let snapshot = self.store.current
         return buffer.withUnsafeReadableBytes { bytes -> EdgePreflightAnswer? in
             guard let request = PlainPreflight(bytes, fields: &self.fields, limits: snapshot.limits),
-                let route = snapshot.routes.match(host: request.host, path: request.path, method: request.requestedMethod),
+                let route = snapshot.routes.match(host: request.host, path: request.routedPath, method: request.requestedMethod),
                 let preflight = EdgePreflight(route: route, requestHeaders: request.corsLines), preflight.answersAtEdge
             else { return nil }
             let decision = preflight.decision

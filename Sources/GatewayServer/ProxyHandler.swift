@@ -163,7 +163,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     }
 
     /// Decides what the head gets: a local answer (kept in `decidedAnswer`), or a transfer
-    /// (its request kept in the exchange).
+    /// (its request kept in the exchange). `path` is the target's, as received.
     private func route(
         _ head: HTTPRequestHead, scan: RequestHeadScan, snapshot: GatewaySnapshot, path: String, query: String?,
         requestId: String, context: ChannelHandlerContext
@@ -174,10 +174,11 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.decidedAnswer = (.error(error, requestId: requestId), cors)
             return .answerLocally(close: close)
         }
-        if let problem = RequestHeadCheck.malformation(head, scan) {
+        let problem = RequestHeadCheck.malformation(head, scan)
+        guard problem == nil, let path = RequestHeadCheck.routedPath(path, limits: limits) else {
             self.exchange = ProxyExchange(
                 route: nil, headerRules: nil, cors: nil, requestId: requestId, version: head.version, method: head.method, limits: limits)
-            return answer(problem, cors: nil, close: true)
+            return answer(problem ?? .badRequest, cors: nil, close: true)
         }
         let route = snapshot.routes.match(host: scan.host, path: path, method: scan.routingMethod(head.method))
         let preflight = route.flatMap { scan.isCORSPreflight(method: head.method) ? EdgePreflight(route: $0, requestHeaders: head.headerLines) : nil }

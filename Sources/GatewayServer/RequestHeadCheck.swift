@@ -6,12 +6,20 @@ import NIOHTTP1
 /// Checks on a client's request head that come before routing (SPEC §3 limits, §7 errors).
 enum RequestHeadCheck {
     /// 400 for a head the gateway cannot route: not exactly one Host in HTTP/1.1 (RFC 9112
-    /// §3.2), or a target that is not origin-form.
+    /// §3.2), a Host that is not `host[:port]` (SPEC §11), or a target that is not origin-form.
     static func malformation(_ head: HTTPRequestHead, _ scan: RequestHeadScan) -> GatewayError? {
         let hosts = scan.hostCount
         if hosts > 1 || (hosts == 0 && head.version != .http1_0) { return .badRequest }
+        if let host = scan.host, !HostHeader.isValid(host) { return .badRequest }
         guard head.uri.utf8.first == UInt8(ascii: "/") else { return .badRequest }
         return nil
+    }
+
+    /// The path routes match and the backend receives: `path` with its dot-segments resolved
+    /// (SPEC §11); nil (400) for one that climbs above "/", holds a `\`, or an encoded slash
+    /// the limits refuse. `path` is that of an origin-form target.
+    static func routedPath(_ path: String, limits: Limits) -> String? {
+        try? PathNormalizer.normalize(path, encodedSlashes: limits.encodedSlashes).get()
     }
 
     /// 431 when the head exceeds `maxRequestHeaders` or `maxRequestHeaderBytes` (each line

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// the checks, the routing and the CORS detection each used to scan the lines again (and two
 /// of them built arrays to count matches).
 struct RequestHeadScan {
-    /// The first Host value, and how many Host lines there are.
+    /// The first Host value without surrounding whitespace, and how many Host lines there are.
     var host: String?
     var hostCount = 0
     /// The first X-Request-Id value.
@@ -29,7 +29,7 @@ struct RequestHeadScan {
             switch name.utf8.count {
             case 4 where nameEquals(name, "host"):
                 self.hostCount += 1
-                if self.host == nil { self.host = value }
+                if self.host == nil { self.host = withoutSurroundingWhitespace(value) }
             case 6 where nameEquals(name, "origin"):
                 self.hasOrigin = true
             case 6 where nameEquals(name, "expect"):
@@ -58,4 +58,15 @@ struct RequestHeadScan {
         if self.isCORSPreflight(method: method), let requested = self.requestedMethod { return requested }
         return method.rawValue
     }
+}
+
+/// A field value without the spaces and tabs around it, which are no part of it (RFC 9110
+/// §5.5) but which llhttp leaves at its end: `Host: example.com ` names `example.com`.
+private func withoutSurroundingWhitespace(_ value: String) -> String {
+    func isWhitespace(_ byte: UInt8?) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+    guard isWhitespace(value.utf8.first) || isWhitespace(value.utf8.last) else { return value }
+    var bytes = value.utf8[...]
+    while isWhitespace(bytes.first) { bytes = bytes.dropFirst() }
+    while isWhitespace(bytes.last) { bytes = bytes.dropLast() }
+    return String(Substring(bytes))
 }

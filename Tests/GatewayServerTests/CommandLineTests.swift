@@ -53,6 +53,30 @@ struct CommandLineTests {
         #expect(result.stdout.contains("x-api-key"))
     }
 
+    /// `explain` routes as `serve` does (SPEC §11): on the normalised path, and not at all for a
+    /// path or Host the gateway answers 400.
+    @Test func explainRoutesTheNormalisedPath() throws {
+        let result = try GatewayExecutable.run([
+            "explain", "--config", Self.repoConfig, "--origin", "https://app.example.com", "--method", "PUT",
+            "--path", "/classic/%2e%2e/modern/hello?x=1",
+        ])
+        #expect(result.stdout.contains("path: /classic/%2e%2e/modern/hello is routed as /modern/hello"), "\(result.stdout)")
+        #expect(result.stdout.contains("route: modern"))
+    }
+
+    @Test(arguments: [
+        (["--path", "/modern/../../x"], #"a ".." climbs above "/""#),
+        (["--path", "/modern/a%2Fb"], "it holds %2F or %5C"),
+        (["--path", "/modern/hello", "--host", "admin.internal:@evil.com"], "is not host[:port]"),
+    ])
+    func explainARequestTheGatewayRefuses(arguments: [String], reason: String) throws {
+        let result = try GatewayExecutable.run(
+            ["explain", "--config", Self.repoConfig, "--origin", "https://app.example.com", "--method", "PUT"] + arguments)
+        #expect(result.stdout.hasPrefix("route: none"), "\(result.stdout)")
+        #expect(result.stdout.contains(reason))
+        #expect(result.stdout.contains("the gateway answers 400 bad_request"))
+    }
+
     @Test func checkReportsErrorsWithJsonPathsAndExitsOne() throws {
         let file = try temporaryFile("""
             {

@@ -131,7 +131,8 @@ struct HeaderForwardingTests {
         let cases: [(String, String, Int)] = [
             ("/fn/hello?x=1", "/echo/base/hello?x=1", 200),
             ("/fn/", "/echo/base/", 200),
-            ("/fn/a%2Fb?", "/echo/base/a%2Fb?", 200),
+            ("/fn/a%20b?", "/echo/base/a%20b?", 200),
+            ("/fn/a%2Fb", "", 400),
             ("/exact", "/echo/base/exact", 200),
             ("/fn", "", 404),
             ("/fnx", "", 404),

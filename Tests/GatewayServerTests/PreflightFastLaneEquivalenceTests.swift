@@ -55,4 +55,41 @@ struct PreflightFastLaneEquivalenceTests {
             #expect(preflightLines.count == 3 * Self.preflights.count)
         }
     }
+
+    /// SPEC §11: both paths route on the normalised path and refuse the same paths and Hosts.
+    static let hostile: [(name: String, path: String, host: String?, status: Int)] = [
+        ("dot-segments", "/x/../fn/./echo/p", nil, 204),
+        ("encoded dot-segments", "/x/%2E%2e/fn/%2e/echo/p", nil, 204),
+        ("climb above the root", "/fn/../../fn/echo/p", nil, 400),
+        ("encoded slash", "/fn/a%2Fb", nil, 400),
+        ("Host with user info", "/fn/echo/p", "admin.internal:@evil.com", 400),
+        ("Host with an empty label", "/fn/echo/p", "x..example.com", 400),
+    ]
+
+    @Test func hostilePathsAndHostsDecideAlike() async throws {
+        try await withGateway(route: Self.cors) { gateway, backend in
+            let validHost = "127.0.0.1:\(gateway.port)"
+            for (index, (name, path, host, status)) in Self.hostile.enumerated() {
+                let request = RawHTTPClient.requestBytes(
+                    method: "OPTIONS", path: path, host: host ?? validHost, headers: Self.preflights[0].1 + [("X-Request-Id", "hostile-\(index)")])
+
+                let fresh = try RawHTTPClient.connect(port: gateway.port)
+                defer { fresh.close() }
+                try fresh.send(request)
+                let fast = try fresh.readResponse()
+
+                let moved = try RawHTTPClient.connect(port: gateway.port)
+                defer { moved.close() }
+                try moved.send(RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/first", host: validHost))
+                #expect(try moved.readResponse().status == 200)
+                try moved.send(request)
+                let general = try moved.readResponse()
+
+                #expect(fast.status == status, "\(name)")
+                #expect(fast.rawHead == general.rawHead, "\(name)")
+                #expect(fast.body == general.body, "\(name)")
+            }
+            #expect(backend.requests.map(\.uri) == Array(repeating: "/echo/first", count: Self.hostile.count))
+        }
+    }
 }

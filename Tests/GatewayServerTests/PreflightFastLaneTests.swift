@@ -172,6 +172,12 @@ struct PreflightFastLaneTests {
         ("too many lines", preflight(extra: String(repeating: "X-A: 1\r\n", count: 6))),
         ("too many bytes", preflight(extra: "X-Big: \(String(repeating: "b", count: 400))\r\n")),
         ("trailing whitespace", preflight(extra: "X-A: 1 \r\n")),
+        // SPEC §11: the general path answers these 400.
+        ("Host with user info", preflight().replacingOccurrences(of: "Host: gw.test", with: "Host: admin.internal:@evil.com")),
+        ("Host with an empty label", preflight().replacingOccurrences(of: "Host: gw.test", with: "Host: x..example.com")),
+        ("a climb above the root", preflight(path: "/fn/../../fn/x")),
+        ("an encoded climb above the root", preflight(path: "/%2e%2E/fn/x")),
+        ("an encoded slash", preflight(path: "/fn/a%2Fb")),
     ])
     func leavesEverythingElseToTheDecoder(_ what: String, _ request: String) throws {
         let lane = try Lane()
@@ -179,6 +185,20 @@ struct PreflightFastLaneTests {
         #expect(try lane.written().isEmpty, "\(what)")
         #expect(lane.forwardedText == request, "\(what)")
         #expect(lane.accessLog.entries.isEmpty, "\(what)")
+    }
+
+    /// SPEC §11: routes match the normalised path; the access log keeps the path as received.
+    @Test func routesOnTheNormalisedPath() throws {
+        let lane = try Lane()
+        try lane.send(Self.preflight(path: "/plain/../fn/%2e/x?q=1"))
+        #expect(try lane.written().hasPrefix("HTTP/1.1 204"))
+        #expect(lane.accessLog.entries.first?["route"] == "fn")
+        #expect(lane.accessLog.entries.first?["path"] == "/plain/../fn/%2e/x")
+        // The route of the normalised path has no CORS: the general path forwards it.
+        let toPlain = Self.preflight(path: "/fn/%2E%2E/plain/x")
+        try lane.send(toPlain)
+        #expect(try lane.written().isEmpty)
+        #expect(lane.forwardedText == toPlain)
     }
 
     /// A partial head handed on behind an answered preflight gets the head timeout (5 s, 408),

@@ -24,6 +24,13 @@ struct RequestHeadScanTests {
         #expect(scan.count == 10)
     }
 
+    /// llhttp leaves trailing whitespace in a value; the Host that is checked, routed and
+    /// forwarded has none.
+    @Test(arguments: ["a.example", "a.example ", "a.example\t \t", " a.example"])
+    func hostWithoutSurroundingWhitespace(value: String) {
+        #expect(RequestHeadScan(HTTPHeaders([("Host", value)])).host == "a.example")
+    }
+
     @Test func countsBytesAsNameColonSpaceValueCRLF() {
         let scan = RequestHeadScan(HTTPHeaders([("Host", "h"), ("Transfer-Encoding", "chunked"), ("Expect", "nothing")]))
         #expect(scan.bytes == (4 + 1 + 4) + (17 + 7 + 4) + (6 + 7 + 4))
