@@ -49,6 +49,19 @@ public struct Limits: Sendable, Equatable {
     public var idleTimeoutMs: Int
     /// Connections beyond this are closed at once.
     public var maxConnections: Int
+    /// What a request header whose name contains `_` gets (SPEC §11).
+    public var underscoreHeaders: UnderscoreHeaders
+
+    /// CGI and WSGI servers turn `-` and `_` alike into `_` (`HTTP_X_FORWARDED_FOR`), so a
+    /// backend behind them cannot tell `X_Forwarded_For` from the gateway's `X-Forwarded-For`.
+    public enum UnderscoreHeaders: String, Sendable, CaseIterable {
+        /// Removed before forwarding (nginx's default, `underscores_in_headers off`).
+        case drop
+        /// The request is answered 400 `bad_request`.
+        case reject
+        /// Forwarded like any other header.
+        case allow
+    }
 
     public init(
         maxRequestHeaderBytes: Int = 15360,
@@ -57,7 +70,8 @@ public struct Limits: Sendable, Equatable {
         maxResponseHeaderBytes: Int = 15360,
         headerTimeoutMs: Int = 10000,
         idleTimeoutMs: Int = 60000,
-        maxConnections: Int = 10000
+        maxConnections: Int = 10000,
+        underscoreHeaders: UnderscoreHeaders = .drop
     ) {
         self.maxRequestHeaderBytes = maxRequestHeaderBytes
         self.maxRequestHeaders = maxRequestHeaders
@@ -66,6 +80,7 @@ public struct Limits: Sendable, Equatable {
         self.headerTimeoutMs = headerTimeoutMs
         self.idleTimeoutMs = idleTimeoutMs
         self.maxConnections = maxConnections
+        self.underscoreHeaders = underscoreHeaders
     }
 }
 

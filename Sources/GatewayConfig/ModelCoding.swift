@@ -54,6 +54,7 @@ extension Limits: Codable {
             ("headerTimeoutMs", .integer(headerTimeoutMs)),
             ("idleTimeoutMs", .integer(idleTimeoutMs)),
             ("maxConnections", .integer(maxConnections)),
+            ("underscoreHeaders", .string(underscoreHeaders.rawValue)),
         ])
     }
 }

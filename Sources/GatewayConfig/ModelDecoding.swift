@@ -13,10 +13,13 @@ extension Limits {
             ("idleTimeoutMs", \.idleTimeoutMs),
             ("maxConnections", \.maxConnections),
         ]
-        guard let object = ObjectReader(value, at: path, allowed: fields.map(\.key), &diagnostics) else { return nil }
+        guard let object = ObjectReader(value, at: path, allowed: fields.map(\.key) + ["underscoreHeaders"], &diagnostics) else { return nil }
         var limits = Limits()
         for (key, field) in fields {
             if let number = object.read(key, &diagnostics, JSONRead.positiveInteger) { limits[keyPath: field] = number }
+        }
+        if let mode = object.read("underscoreHeaders", &diagnostics, JSONRead.enumeration(Limits.UnderscoreHeaders.self)) {
+            limits.underscoreHeaders = mode
         }
         return limits
     }
