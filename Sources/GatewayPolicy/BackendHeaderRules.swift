@@ -29,7 +29,8 @@ public enum BackendHeaderRules: Sendable, Equatable {
 /// The header lines to send upstream, and how many client lines the backend's rules removed.
 public struct UpstreamHeaders: Sendable {
     public var lines: [(name: String, value: String)]
-    /// Client header lines removed by the SPEC §5 rules of this backend (before route edits).
+    /// Client header lines removed by the SPEC §5 rules of this backend (before route edits),
+    /// and names with `_` dropped under SPEC §11.
     /// Not counted: `Host`, `Content-Length` and `Transfer-Encoding` (the engine frames the
     /// request itself), a client `X-Request-Id` that the resolved id replaces, `Cookie` lines
     /// folded into one or emptied by the route's cookie `forward` filter (SPEC §6, not §5),
@@ -133,6 +134,9 @@ extension BackendHeaderRules {
     /// (or "") to send none. The result replaces the first `Cookie` line; the others go. With
     /// `nil` (the default) `Cookie` lines pass unchanged. Not called for §5.2, nor when the
     /// client sent no `Cookie`.
+    ///
+    /// `dropsUnderscoreNames` removes (and counts) every client line whose name contains `_`
+    /// (SPEC §11, `limits.underscoreHeaders: "drop"`), before any other rule sees it.
     // Specialised for the gateway's (NIO's) and the tests' header types: unspecialised, the
     // generic iteration through witness tables was most of the cost of building the list.
     @_specialize(exported: true, where Headers == HTTPHeaders)
@@ -141,7 +145,8 @@ extension BackendHeaderRules {
         client: Headers,
         context: ForwardingContext,
         routeEdits: CompiledHeaderEdits,
-        filterCookies: (([String]) -> String?)? = nil
+        filterCookies: (([String]) -> String?)? = nil,
+        dropsUnderscoreNames: Bool = false
     ) -> UpstreamHeaders where Headers.Element == (name: String, value: String) {
         let hopByHop = HopByHopHeaders.names(in: client)
         let connectionListed = hopByHop.count > HopByHopHeaders.fixed.count
@@ -151,6 +156,10 @@ extension BackendHeaderRules {
         switch self {
         case .plain:
             for (name, value) in client {
+                if dropsUnderscoreNames, Self.containsUnderscore(name) {
+                    stripped += 1
+                    continue
+                }
                 if !connectionListed, Self.plainKeepsUnread(nameLength: name.utf8.count) {
                     headers.append((name, value))
                     continue
@@ -177,6 +186,10 @@ extension BackendHeaderRules {
 
         case .functionRuntime(seesHeadersAndCookies: true):
             for (name, value) in client {
+                if dropsUnderscoreNames, Self.containsUnderscore(name) {
+                    stripped += 1
+                    continue
+                }
                 let lower = name.lowercased()
                 if Self.framingNotCounted.contains(lower) || lower == "x-request-id" { continue }
                 if hopByHop.contains(lower) || Self.isFunctionRestricted(lowercased: lower) {
@@ -201,6 +214,11 @@ extension BackendHeaderRules {
         }
         routeEdits.apply(to: &headers)
         return UpstreamHeaders(lines: headers, strippedCount: stripped)
+    }
+
+    /// Whether a header name contains `_`, which CGI-style backends read as `-` (SPEC §11).
+    public static func containsUnderscore(_ name: String) -> Bool {
+        name.utf8.contains(UInt8(ascii: "_"))
     }
 
     /// `upstreamHeaders(client:context:routeEdits:)` without the count, cookies kept as sent.

@@ -155,10 +155,16 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.decidedAnswer = (.error(error, requestId: requestId), cors)
             return .answerLocally(close: close)
         }
-        if let problem = RequestHeadCheck.malformation(head, scan) {
+        func unrouted(_ error: GatewayError, close: Bool) -> ConnectionStateMachine.HeadDisposition {
             self.exchange = ProxyExchange(
                 route: nil, headerRules: nil, cors: nil, requestId: requestId, version: head.version, method: head.method, limits: limits)
-            return answer(problem, cors: nil, close: true)
+            return answer(error, cors: nil, close: close)
+        }
+        if let problem = RequestHeadCheck.malformation(head, scan) {
+            return unrouted(problem, close: true)
+        }
+        if let problem = RequestHeadCheck.underscoreViolation(scan, limits: limits) {
+            return unrouted(problem, close: true)
         }
         let route = snapshot.routes.match(host: scan.host, path: path, method: scan.routingMethod(head.method))
         let preflight = route.flatMap { scan.isCORSPreflight(method: head.method) ? EdgePreflight(route: $0, requestHeaders: head.headerLines) : nil }
@@ -193,7 +199,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         let forwardsBody = framing != .none && head.method != .HEAD
         let (request, stripped) = UpstreamRequestBuilder.build(
             head: head, path: path, query: query, route: route, rules: rules,
-            context: forwarding, framing: forwardsBody ? framing : .none, limits: limits
+            context: forwarding, framing: forwardsBody ? framing : .none, limits: limits,
+            dropsUnderscoreNames: scan.hasUnderscoreName && limits.underscoreHeaders == .drop
         )
         self.telemetry.headersStripped(stripped, backend: route.backend.name)
         exchange.request = request

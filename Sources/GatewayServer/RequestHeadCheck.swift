@@ -14,6 +14,11 @@ enum RequestHeadCheck {
         return nil
     }
 
+    /// 400 for a header name with `_` under `limits.underscoreHeaders: "reject"` (SPEC §11).
+    static func underscoreViolation(_ scan: RequestHeadScan, limits: Limits) -> GatewayError? {
+        scan.hasUnderscoreName && limits.underscoreHeaders == .reject ? .badRequest : nil
+    }
+
     /// 431 when the head exceeds `maxRequestHeaders` or `maxRequestHeaderBytes` (each line
     /// counted as `name: value\r\n`).
     static func limitViolation(_ scan: RequestHeadScan, limits: Limits) -> GatewayError? {

@@ -1,0 +1,59 @@
+import Foundation
+import GatewayTestSupport
+import Testing
+
+/// Regression tests for SPEC §11's hostile requests at the edge (issue 13: defects 7, 12 and
+/// 14), over real sockets through an in-process gateway and libcurl. Each one fails at
+/// af79622, as its comment says.
+@Suite("Hostile requests at the edge (SPEC §11)", .serialized)
+struct HostileRequestTests {
+    static func errorCode(_ response: RawResponse) -> String? {
+        try? UpstreamFailureTests.errorBody(response).error
+    }
+
+    // MARK: Header names with underscores (defect 7)
+
+    /// A CGI or WSGI backend reads `X_Forwarded_For` as `X-Forwarded-For` (both are
+    /// `HTTP_X_FORWARDED_FOR`), and the spoofed address first in the list wins. By default no
+    /// name with `_` reaches a plain or a function backend. At af79622 both got it.
+    @Test(arguments: ["", #""runtimeHandler": "2.1.2""#])
+    func underscoreNamesAreDroppedBeforeTheBackend(backendKind: String) async throws {
+        try await withGateway(backend: backendKind) { gateway, backend in
+            let response = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/u",
+                headers: [("X_Forwarded_For", "6.6.6.6"), ("X-Keep", "1"), ("x_real_ip", "6.6.6.6")])
+            #expect(response.status == 200)
+            let request = try #require(backend.requests.last)
+            #expect(request.headerNames.filter { $0.contains("_") } == [])
+            #expect(request.values(of: "x-keep") == ["1"])
+            #expect(request.values(of: "x-forwarded-for") == (backendKind.isEmpty ? ["127.0.0.1"] : []))
+        }
+    }
+
+    /// `limits.underscoreHeaders: "reject"`: 400 `bad_request`, nothing forwarded, the
+    /// connection closed. At af79622 the key was refused, so the gateway did not start.
+    @Test func underscoreNamesAreRefusedInRejectMode() async throws {
+        try await withGateway(limits: #""underscoreHeaders": "reject""#) { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.sendRequest(path: "/fn/echo/u", headers: [("X_Forwarded_For", "6.6.6.6")])
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 400)
+            #expect(Self.errorCode(response) == "bad_request")
+            #expect(try client.isClosedByPeer(within: .seconds(2)))
+            #expect(backend.requests.isEmpty)
+            let clean = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/clean", headers: [("X-Forwarded-For", "6.6.6.6")])
+            #expect(clean.status == 200)
+        }
+    }
+
+    /// `"allow"`: the operator's choice, such a name passes as sent.
+    @Test func underscoreNamesPassInAllowMode() async throws {
+        try await withGateway(limits: #""underscoreHeaders": "allow""#) { gateway, backend in
+            let response = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/u", headers: [("X_Forwarded_For", "6.6.6.6")])
+            #expect(response.status == 200)
+            #expect(backend.requests.last?.values(of: "X_Forwarded_For") == ["6.6.6.6"])
+            #expect(backend.requests.last?.values(of: "x-forwarded-for") == ["127.0.0.1"])
+        }
+    }
+}
