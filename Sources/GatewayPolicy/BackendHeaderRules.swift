@@ -92,7 +92,7 @@ extension BackendHeaderRules {
     private static let plainDropLengthMask: UInt64 = [
         "host", "content-length", "transfer-encoding", "x-request-id", "connection", "keep-alive",
         "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization",
-        "expect", "forwarded",
+        "expect", "forwarded", "x-real-ip", "true-client-ip", "x-original-url", "x-rewrite-url",
     ].reduce(0) { mask, name in mask | (1 << UInt64(name.utf8.count)) }
 
     /// Whether a name of this length can only be kept: then it need not be lowercased at all.
@@ -110,6 +110,10 @@ extension BackendHeaderRules {
         case "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate",
             "proxy-authorization", "expect", "forwarded":
             return .strip
+        // What other proxies and frameworks take for the client's address or the request's
+        // real path: only the edge could have set them, and the gateway is the edge.
+        case "x-real-ip", "true-client-ip", "x-original-url", "x-rewrite-url":
+            return .strip
         default:
             return lower.hasPrefix("x-forwarded-") ? .strip : .keep
         }
@@ -118,7 +122,8 @@ extension BackendHeaderRules {
     /// The header lines to send upstream, in order, and the stripped count.
     ///
     /// - `.plain` (§5.3): the client's end-to-end lines (order and repeats kept; hop-by-hop,
-    ///   `Connection`-listed, `Forwarded`, `X-Forwarded-*` removed), then `X-Forwarded-For`,
+    ///   `Connection`-listed, `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `True-Client-IP`,
+    ///   `X-Original-URL`, `X-Rewrite-URL` removed), then `X-Forwarded-For`,
     ///   `X-Forwarded-Proto`, `X-Forwarded-Host` (when the client sent a Host), `X-Request-Id`,
     ///   then the route's `headers.request` edits.
     /// - `.functionRuntime(seesHeadersAndCookies: true)` (§5.1): the client's lines less the

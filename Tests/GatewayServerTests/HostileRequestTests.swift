@@ -56,4 +56,21 @@ struct HostileRequestTests {
             #expect(backend.requests.last?.values(of: "x-forwarded-for") == ["127.0.0.1"])
         }
     }
+
+    /// Headers other proxies set for the client's address or the original path (nginx's
+    /// realip, Akamai and Cloudflare, IIS and old Symfony routing) never reach a plain backend:
+    /// the gateway is the edge, so a client sent them. At af79622 all four passed.
+    @Test func clientAddressAndPathOverridesNeverReachAPlainBackend() async throws {
+        try await withGateway { gateway, backend in
+            let response = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/public",
+                headers: [("X-Real-IP", "6.6.6.6"), ("True-Client-IP", "6.6.6.6"), ("X-Original-URL", "/admin"), ("X-Rewrite-URL", "/admin")])
+            #expect(response.status == 200)
+            let request = try #require(backend.requests.last)
+            for name in ["x-real-ip", "true-client-ip", "x-original-url", "x-rewrite-url"] {
+                #expect(request.values(of: name).isEmpty, "\(name) reached the backend")
+            }
+            #expect(request.uri == "/echo/public")
+        }
+    }
 }
