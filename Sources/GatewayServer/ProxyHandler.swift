@@ -160,6 +160,10 @@ final class ProxyHandler: ChannelDuplexHandler {
                 route: nil, headerRules: nil, cors: nil, requestId: requestId, version: head.version, method: head.method, limits: limits)
             return answer(error, cors: nil, close: close)
         }
+        if let refused = RequestHeadCheck.refusedMethod(head) {
+            // The decoder reads nothing after a CONNECT: what follows was meant for a tunnel.
+            return unrouted(refused, close: head.method == .CONNECT)
+        }
         if let problem = RequestHeadCheck.malformation(head, scan) {
             return unrouted(problem, close: true)
         }

@@ -11,7 +11,7 @@ struct GatewayErrorTests {
         (.headersTooLarge, 431, "headers_too_large"), (.upstreamUnavailable, 502, "upstream_unavailable"),
         (.upstreamInvalidResponse, 502, "upstream_invalid_response"), (.cookieRejected, 502, "cookie_rejected"),
         (.draining, 503, "draining"), (.upstreamTimeout, 504, "upstream_timeout"),
-        (.upstreamBusy, 503, "upstream_busy"),
+        (.upstreamBusy, 503, "upstream_busy"), (.methodNotAllowed, 405, "method_not_allowed"),
     ])
     func statusAndCode(error: GatewayError, status: Int, code: String) throws {
         #expect(error.status == status)
@@ -26,6 +26,7 @@ struct GatewayErrorTests {
         #expect(Set(GatewayError.allCases.map(\.code)) == [
             "bad_request", "no_route", "header_timeout", "body_too_large", "headers_too_large", "upstream_unavailable",
             "upstream_invalid_response", "cookie_rejected", "draining", "upstream_timeout", "upstream_busy",
+            "method_not_allowed",
         ])
     }
 

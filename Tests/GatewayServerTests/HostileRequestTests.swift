@@ -73,4 +73,50 @@ struct HostileRequestTests {
             #expect(request.uri == "/echo/public")
         }
     }
+
+    // MARK: Upgrade, CONNECT and TRACE (defect 12)
+
+    enum RefusedMethod: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case connectOriginForm, connectAuthorityForm, trace
+
+        func requestLine(port: Int) -> String {
+            switch self {
+            case .connectOriginForm: "CONNECT /fn/echo/c HTTP/1.1"
+            case .connectAuthorityForm: "CONNECT 127.0.0.1:\(port) HTTP/1.1"
+            case .trace: "TRACE /fn/echo/t HTTP/1.1"
+            }
+        }
+
+        var testDescription: String { self.rawValue }
+    }
+
+    /// `CONNECT` and `TRACE` get 405 with SPEC §7's JSON body and never reach the backend. A
+    /// TRACE's connection stays open; after a CONNECT it closes (what follows was meant for a
+    /// tunnel). At af79622 an origin-form CONNECT and TRACE were forwarded, and an
+    /// authority-form CONNECT was 400.
+    @Test(arguments: RefusedMethod.allCases)
+    func connectAndTraceAreRefusedWith405(method: RefusedMethod) async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("\(method.requestLine(port: backend.port))\r\nHost: 127.0.0.1:\(gateway.port)\r\nX-Request-Id: refused-1\r\n\r\n")
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 405)
+            #expect(response.reason == "Method Not Allowed")
+            #expect(response.header("content-type") == "application/json")
+            let body = try UpstreamFailureTests.errorBody(response)
+            #expect(body.error == "method_not_allowed")
+            #expect(body.requestId == "refused-1")
+            #expect(response.header("x-request-id") == "refused-1")
+            #expect(response.values(of: "allow").isEmpty)
+            if method == .trace {
+                try client.sendRequest(path: "/fn/echo/after")
+                #expect(try client.readResponse(timeout: .seconds(3)).status == 200)
+                #expect(backend.requests.map(\.uri) == ["/echo/after"])
+            } else {
+                #expect(try client.isClosedByPeer(within: .seconds(2)))
+                #expect(backend.requests.isEmpty)
+            }
+        }
+    }
 }
