@@ -21,6 +21,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     private let upstream: any UpstreamClient
     private let telemetry: RequestTelemetry
     private let headTimer: RequestHeadTimer
+    /// The decoder in front, told of every part; nil when parts come from elsewhere (tests).
+    private let decoder: NonUpgradingRequestDecoder?
     private var machine = ConnectionStateMachine()
     private var context: ChannelHandlerContext?
     /// The current (or last) exchange: what the machine's actions apply to.
@@ -34,11 +36,15 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var deadlineKind = ConnectionActions.Deadline.clear
     private var deliveringPipelined = false
 
-    init(store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
+    init(
+        store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer,
+        decoder: NonUpgradingRequestDecoder? = nil
+    ) {
         self.store = store
         self.upstream = upstream
         self.telemetry = telemetry
         self.headTimer = headTimer
+        self.decoder = decoder
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -55,7 +61,9 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .handle(let part) = self.machine.partArrived(self.unwrapInboundIn(data)) {
+        let part = self.unwrapInboundIn(data)
+        self.decoder?.decoded(part)
+        if case .handle(let part) = self.machine.partArrived(part) {
             self.handle(part, context: context)
         }
         self.deliverPipelined(context: context)

@@ -76,6 +76,38 @@ struct HostileRequestTests {
 
     // MARK: Upgrade, CONNECT and TRACE (defect 12)
 
+    static let upgradeHeaders = [("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", "h2c"), ("HTTP2-Settings", "AAMAAABkAAQCAAAAAAIAAAAA")]
+
+    /// An `Upgrade: h2c` request is answered as HTTP/1.1 without its upgrade headers reaching
+    /// the backend, and a request pipelined behind it (or sent after its answer) is answered
+    /// too. At af79622 NIO's decoder stopped after the upgrade request: the second request was
+    /// never read (the client times out waiting for it).
+    @Test(arguments: [(method: "GET", pipelined: true), ("GET", false), ("POST", true)])
+    func requestsBehindAnUpgradeRequestAreAnswered(method: String, pipelined: Bool) async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            let host = "127.0.0.1:\(gateway.port)"
+            let upgrade = RawHTTPClient.requestBytes(
+                method: method, path: "/fn/echo/upgrade", host: host, headers: Self.upgradeHeaders,
+                body: method == "POST" ? Array("abc".utf8) : nil)
+            let next = RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/next", host: host)
+            try client.send(pipelined ? upgrade + next : upgrade)
+            let first = try client.readResponse(timeout: .seconds(3))
+            #expect(first.status == 200)
+            let report = try EchoReport(json: first.body)
+            for name in ["upgrade", "http2-settings", "connection"] {
+                #expect(report.values(of: name).isEmpty, "\(name) reached the backend")
+            }
+            #expect(report.bodyBytes == (method == "POST" ? 3 : 0))
+            if !pipelined { try client.send(next) }
+            let second = try client.readResponse(timeout: .seconds(3))
+            #expect(second.status == 200)
+            #expect(try EchoReport(json: second.body).uri == "/echo/next")
+            #expect(backend.requests.map(\.uri) == ["/echo/upgrade", "/echo/next"])
+        }
+    }
+
     enum RefusedMethod: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case connectOriginForm, connectAuthorityForm, trace
 
