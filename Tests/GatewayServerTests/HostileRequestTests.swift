@@ -151,4 +151,21 @@ struct HostileRequestTests {
             }
         }
     }
+
+    // MARK: Cookie filter evasion (defect 14)
+
+    /// `forward: ["session"]` with `Cookie: session=x, admin=1`: a comma-splitting parser
+    /// behind the gateway would see `admin`, so the ambiguous pair is not forwarded; a
+    /// well-formed one still is. At af79622 the whole line reached the backend.
+    @Test func aCookieHiddenBehindACommaNeverReachesTheBackend() async throws {
+        try await withGateway(route: #""cookies": { "forward": ["session"] }"#) { gateway, backend in
+            let hidden = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/hidden", headers: [("Cookie", "session=x, admin=1"), ("Cookie", "theme=dark")])
+            #expect(hidden.status == 200)
+            #expect(backend.requests.last?.values(of: "cookie") == [])
+            let plain = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/plain", headers: [("Cookie", "session=x; admin=1")])
+            #expect(plain.status == 200)
+            #expect(backend.requests.last?.values(of: "cookie") == ["session=x"])
+        }
+    }
 }
