@@ -82,6 +82,8 @@ public final class CookiePolicy: Sendable {
     /// The request Cookie header values (possibly several lines) filtered by `forward`, in the
     /// client's order, as one value joined with "; "; nil when no cookie is left. Empty pieces
     /// (`a=1;;b=2`, a trailing ";") are dropped; a piece without "=" passes only with "*".
+    /// Under a name list, a listed cookie whose value another parser could split passes only
+    /// with "*" too (see `isUnambiguous`).
     public func filterRequestCookies(_ cookieHeaderValues: [String]) -> String? {
         var output: [UInt8] = []
         for value in cookieHeaderValues {
@@ -104,7 +106,22 @@ public final class CookiePolicy: Sendable {
         guard let forwardNames else { return true }
         guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return false }
         let name = trimmed(pair[..<equals])
-        return forwardNames.contains { $0.elementsEqual(name) }
+        return forwardNames.contains { $0.elementsEqual(name) } && Self.isUnambiguous(value: trimmed(pair[(equals + 1)...]))
+    }
+
+    /// Whether every cookie parser reads this value as one cookie's. RFC 6265 separates pairs
+    /// with ";" only, but RFC 2109 and 2965 also allowed "," (parsers built on them still split
+    /// there), and Python's `SimpleCookie` ends a value at whitespace: `session=x, admin=1`
+    /// would carry `admin` past `forward: ["session"]`. So a value with a comma, or with a
+    /// space or tab outside one double-quoted string, is not forwarded under a name list; nor
+    /// is it cut short, since a backend must never get a value the client did not send.
+    private static func isUnambiguous(value: ArraySlice<UInt8>) -> Bool {
+        let quote = UInt8(ascii: "\"")
+        if value.contains(UInt8(ascii: ",")) { return false }
+        if value.count >= 2, value.first == quote, value.last == quote {
+            return !value.dropFirst().dropLast().contains(quote)
+        }
+        return !value.contains { $0 == 0x20 || $0 == 0x09 }
     }
 }
 

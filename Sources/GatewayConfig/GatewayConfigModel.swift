@@ -63,6 +63,20 @@ public struct Limits: Sendable, Equatable {
         case keep
     }
 
+    /// What a request header whose name contains `_` gets (SPEC §11).
+    public var underscoreHeaders: UnderscoreHeaders
+
+    /// CGI and WSGI servers turn `-` and `_` alike into `_` (`HTTP_X_FORWARDED_FOR`), so a
+    /// backend behind them cannot tell `X_Forwarded_For` from the gateway's `X-Forwarded-For`.
+    public enum UnderscoreHeaders: String, Sendable, CaseIterable {
+        /// Removed before forwarding (nginx's default, `underscores_in_headers off`).
+        case drop
+        /// The request is answered 400 `bad_request`.
+        case reject
+        /// Forwarded like any other header.
+        case allow
+    }
+
     public init(
         maxRequestHeaderBytes: Int = 15360,
         maxRequestHeaders: Int = 90,
@@ -73,7 +87,8 @@ public struct Limits: Sendable, Equatable {
         bodyTimeoutMs: Int = 60000,
         maxPipelinedRequests: Int = 16,
         maxConnections: Int = 10000,
-        encodedSlashes: EncodedSlashes = .reject
+        encodedSlashes: EncodedSlashes = .reject,
+        underscoreHeaders: UnderscoreHeaders = .drop
     ) {
         self.maxRequestHeaderBytes = maxRequestHeaderBytes
         self.maxRequestHeaders = maxRequestHeaders
@@ -85,6 +100,7 @@ public struct Limits: Sendable, Equatable {
         self.maxPipelinedRequests = maxPipelinedRequests
         self.maxConnections = maxConnections
         self.encodedSlashes = encodedSlashes
+        self.underscoreHeaders = underscoreHeaders
     }
 }
 

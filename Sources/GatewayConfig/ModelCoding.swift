@@ -57,6 +57,7 @@ extension Limits: Codable {
             ("maxPipelinedRequests", .integer(maxPipelinedRequests)),
             ("maxConnections", .integer(maxConnections)),
             ("encodedSlashes", .string(encodedSlashes.rawValue)),
+            ("underscoreHeaders", .string(underscoreHeaders.rawValue)),
         ])
     }
 }

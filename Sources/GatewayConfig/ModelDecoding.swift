@@ -13,7 +13,7 @@ extension Limits {
             ("idleTimeoutMs", \.idleTimeoutMs),
             ("maxConnections", \.maxConnections),
         ]
-        let otherKeys = ["bodyTimeoutMs", "maxPipelinedRequests", "encodedSlashes"]
+        let otherKeys = ["bodyTimeoutMs", "maxPipelinedRequests", "encodedSlashes", "underscoreHeaders"]
         guard let object = ObjectReader(value, at: path, allowed: fields.map(\.key) + otherKeys, &diagnostics) else { return nil }
         var limits = Limits()
         for (key, field) in fields {
@@ -28,6 +28,9 @@ extension Limits {
         }
         if let mode = object.read("encodedSlashes", &diagnostics, JSONRead.enumeration(Limits.EncodedSlashes.self)) {
             limits.encodedSlashes = mode
+        }
+        if let mode = object.read("underscoreHeaders", &diagnostics, JSONRead.enumeration(Limits.UnderscoreHeaders.self)) {
+            limits.underscoreHeaders = mode
         }
         return limits
     }

@@ -29,7 +29,8 @@ public enum BackendHeaderRules: Sendable, Equatable {
 /// The header lines to send upstream, and how many client lines the backend's rules removed.
 public struct UpstreamHeaders: Sendable {
     public var lines: [(name: String, value: String)]
-    /// Client header lines removed by the SPEC §5 rules of this backend (before route edits).
+    /// Client header lines removed by the SPEC §5 rules of this backend (before route edits),
+    /// and names with `_` dropped under SPEC §11.
     /// Not counted: `Host`, `Content-Length` and `Transfer-Encoding` (the engine frames the
     /// request itself), a client `X-Request-Id` that the resolved id replaces, `Cookie` lines
     /// folded into one or emptied by the route's cookie `forward` filter (SPEC §6, not §5),
@@ -91,7 +92,7 @@ extension BackendHeaderRules {
     private static let plainDropLengthMask: UInt64 = [
         "host", "content-length", "transfer-encoding", "x-request-id", "connection", "keep-alive",
         "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization",
-        "expect", "forwarded",
+        "expect", "forwarded", "x-real-ip", "true-client-ip", "x-original-url", "x-rewrite-url",
     ].reduce(0) { mask, name in mask | (1 << UInt64(name.utf8.count)) }
 
     /// Whether a name of this length can only be kept: then it need not be lowercased at all.
@@ -109,6 +110,10 @@ extension BackendHeaderRules {
         case "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate",
             "proxy-authorization", "expect", "forwarded":
             return .strip
+        // What other proxies and frameworks take for the client's address or the request's
+        // real path: only the edge could have set them, and the gateway is the edge.
+        case "x-real-ip", "true-client-ip", "x-original-url", "x-rewrite-url":
+            return .strip
         default:
             return lower.hasPrefix("x-forwarded-") ? .strip : .keep
         }
@@ -117,7 +122,8 @@ extension BackendHeaderRules {
     /// The header lines to send upstream, in order, and the stripped count.
     ///
     /// - `.plain` (§5.3): the client's end-to-end lines (order and repeats kept; hop-by-hop,
-    ///   `Connection`-listed, `Forwarded`, `X-Forwarded-*` removed), then `X-Forwarded-For`,
+    ///   `Connection`-listed, `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `True-Client-IP`,
+    ///   `X-Original-URL`, `X-Rewrite-URL` removed), then `X-Forwarded-For`,
     ///   `X-Forwarded-Proto`, `X-Forwarded-Host` (when the client sent a Host), `X-Request-Id`,
     ///   then the route's `headers.request` edits.
     /// - `.functionRuntime(seesHeadersAndCookies: true)` (§5.1): the client's lines less the
@@ -133,6 +139,9 @@ extension BackendHeaderRules {
     /// (or "") to send none. The result replaces the first `Cookie` line; the others go. With
     /// `nil` (the default) `Cookie` lines pass unchanged. Not called for §5.2, nor when the
     /// client sent no `Cookie`.
+    ///
+    /// `dropsUnderscoreNames` removes (and counts) every client line whose name contains `_`
+    /// (SPEC §11, `limits.underscoreHeaders: "drop"`), before any other rule sees it.
     // Specialised for the gateway's (NIO's) and the tests' header types: unspecialised, the
     // generic iteration through witness tables was most of the cost of building the list.
     @_specialize(exported: true, where Headers == HTTPHeaders)
@@ -141,7 +150,8 @@ extension BackendHeaderRules {
         client: Headers,
         context: ForwardingContext,
         routeEdits: CompiledHeaderEdits,
-        filterCookies: (([String]) -> String?)? = nil
+        filterCookies: (([String]) -> String?)? = nil,
+        dropsUnderscoreNames: Bool = false
     ) -> UpstreamHeaders where Headers.Element == (name: String, value: String) {
         let hopByHop = HopByHopHeaders.names(in: client)
         let connectionListed = hopByHop.count > HopByHopHeaders.fixed.count
@@ -151,6 +161,10 @@ extension BackendHeaderRules {
         switch self {
         case .plain:
             for (name, value) in client {
+                if dropsUnderscoreNames, Self.containsUnderscore(name) {
+                    stripped += 1
+                    continue
+                }
                 if !connectionListed, Self.plainKeepsUnread(nameLength: name.utf8.count) {
                     headers.append((name, value))
                     continue
@@ -177,6 +191,10 @@ extension BackendHeaderRules {
 
         case .functionRuntime(seesHeadersAndCookies: true):
             for (name, value) in client {
+                if dropsUnderscoreNames, Self.containsUnderscore(name) {
+                    stripped += 1
+                    continue
+                }
                 let lower = name.lowercased()
                 if Self.framingNotCounted.contains(lower) || lower == "x-request-id" { continue }
                 if hopByHop.contains(lower) || Self.isFunctionRestricted(lowercased: lower) {
@@ -201,6 +219,11 @@ extension BackendHeaderRules {
         }
         routeEdits.apply(to: &headers)
         return UpstreamHeaders(lines: headers, strippedCount: stripped)
+    }
+
+    /// Whether a header name contains `_`, which CGI-style backends read as `-` (SPEC §11).
+    public static func containsUnderscore(_ name: String) -> Bool {
+        name.utf8.contains(UInt8(ascii: "_"))
     }
 
     /// `upstreamHeaders(client:context:routeEdits:)` without the count, cookies kept as sent.

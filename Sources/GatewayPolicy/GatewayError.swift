@@ -16,6 +16,8 @@ public enum GatewayError: String, Sendable, CaseIterable {
     case upstreamTimeout = "upstream_timeout"
     /// SPEC §11: no `maxConnections` slot of the backend became free within its `queueTimeoutMs`.
     case upstreamBusy = "upstream_busy"
+    /// SPEC §11: `CONNECT` and `TRACE` are never forwarded.
+    case methodNotAllowed = "method_not_allowed"
 
     public var code: String { self.rawValue }
 
@@ -23,6 +25,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
         switch self {
         case .badRequest: 400
         case .noRoute: 404
+        case .methodNotAllowed: 405
         case .headerTimeout, .bodyTimeout: 408
         case .bodyTooLarge: 413
         case .headersTooLarge: 431
@@ -46,6 +49,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
         case .draining: "The gateway is shutting down."
         case .upstreamTimeout: "The backend did not answer in time."
         case .upstreamBusy: "No connection to the backend became free in time."
+        case .methodNotAllowed: "The gateway does not accept this method."
         }
     }
 
@@ -55,7 +59,7 @@ public enum GatewayError: String, Sendable, CaseIterable {
         switch self {
         case .upstreamBusy: 1
         case .badRequest, .noRoute, .headerTimeout, .bodyTimeout, .bodyTooLarge, .headersTooLarge, .upstreamUnavailable,
-             .upstreamInvalidResponse, .cookieRejected, .draining, .upstreamTimeout: nil
+             .upstreamInvalidResponse, .cookieRejected, .draining, .upstreamTimeout, .methodNotAllowed: nil
         }
     }
 

@@ -44,7 +44,8 @@ struct ClientResponseHead {
                 lines.append(("Transfer-Encoding", "chunked"))
             }
         }
-        let framing = ResponseWire.framing(transferEncoding: transferEncoding, version: version, requestMethod: method)
+        let framing = ResponseWire.framing(
+            status: upstream.status, transferEncoding: transferEncoding, version: version, requestMethod: method)
         return .forward(ClientResponseHead(status: upstream.status, lines: lines, framing: framing, mustClose: mustClose))
     }
 

@@ -96,12 +96,9 @@ public final class GatewayServer: Sendable {
         // not in the pipeline. The gateway's own header values are validated when the config
         // loads, and backend header lines come parsed from curl (no CR, LF or NUL can survive
         // the line split).
-        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes,
-            informationalResponseStrategy: .drop,
-            limitConfiguration: Self.decoderLimits(for: limits)
-        )))
-        try sync.addHandler(ProxyHandler(store: store, upstream: engine, telemetry: telemetry, headTimer: timer))
+        let decoder = NonUpgradingRequestDecoder(limits: Self.decoderLimits(for: limits))
+        try sync.addHandler(ByteToMessageHandler(decoder))
+        try sync.addHandler(ProxyHandler(store: store, upstream: engine, telemetry: telemetry, headTimer: timer, decoder: decoder))
     }
 
     /// Graceful shutdown (SPEC §8): stop accepting, close idle connections, let in-flight

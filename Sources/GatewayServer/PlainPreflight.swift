@@ -26,9 +26,12 @@ struct PlainPreflight {
         var requestedMethod: String?
         var hasOrigin = false
         var headerBytes = 0
+        let rejectsUnderscores = limits.underscoreHeaders == .reject
         for field in fields {
             headerBytes += field.name.count + field.value.count + 4
             let name = field.name
+            // The general path answers such a head 400 (SPEC §11).
+            if rejectsUnderscores, bytes[name.start..<name.end].contains(UInt8(ascii: "_")) { return nil }
             // The length picks the one name a line can be, as in RequestHeadScan.
             switch name.count {
             case 4 where Self.equals(bytes, name, "host"):

@@ -21,6 +21,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     private let upstream: any UpstreamClient
     private let telemetry: RequestTelemetry
     private let headTimer: RequestHeadTimer
+    /// The decoder in front, told of every part; nil when parts come from elsewhere (tests).
+    private let decoder: NonUpgradingRequestDecoder?
     private var machine: ConnectionStateMachine
     private var context: ChannelHandlerContext?
     /// The current (or last) exchange: what the machine's actions apply to.
@@ -37,13 +39,17 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var bodyTimeout = TimeAmount.seconds(60)
     private var deliveringPipelined = false
 
-    init(store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer) {
+    init(
+        store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer,
+        decoder: NonUpgradingRequestDecoder? = nil
+    ) {
         // A reload's limits apply to connections opened after it.
         self.machine = ConnectionStateMachine(maxPipelinedRequests: store.current.limits.maxPipelinedRequests)
         self.store = store
         self.upstream = upstream
         self.telemetry = telemetry
         self.headTimer = headTimer
+        self.decoder = decoder
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -63,7 +69,9 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .handle(let part) = self.machine.partArrived(self.unwrapInboundIn(data)) {
+        let part = self.unwrapInboundIn(data)
+        self.decoder?.decoded(part)
+        if case .handle(let part) = self.machine.partArrived(part) {
             self.handle(part, context: context)
         }
         self.deliverPipelined(context: context)
@@ -174,11 +182,23 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.decidedAnswer = (.error(error, requestId: requestId), cors)
             return .answerLocally(close: close)
         }
-        let problem = RequestHeadCheck.malformation(head, scan)
-        guard problem == nil, let path = RequestHeadCheck.routedPath(path, limits: limits) else {
+        func unrouted(_ error: GatewayError, close: Bool) -> ConnectionStateMachine.HeadDisposition {
             self.exchange = ProxyExchange(
                 route: nil, headerRules: nil, cors: nil, requestId: requestId, version: head.version, method: head.method, limits: limits)
-            return answer(problem ?? .badRequest, cors: nil, close: true)
+            return answer(error, cors: nil, close: close)
+        }
+        if let refused = RequestHeadCheck.refusedMethod(head) {
+            // The decoder reads nothing after a CONNECT: what follows was meant for a tunnel.
+            return unrouted(refused, close: head.method == .CONNECT)
+        }
+        if let problem = RequestHeadCheck.malformation(head, scan) {
+            return unrouted(problem, close: true)
+        }
+        if let problem = RequestHeadCheck.underscoreViolation(scan, limits: limits) {
+            return unrouted(problem, close: true)
+        }
+        guard let path = RequestHeadCheck.routedPath(path, limits: limits) else {
+            return unrouted(.badRequest, close: true)
         }
         let route = snapshot.routes.match(host: scan.host, path: path, method: scan.routingMethod(head.method))
         let preflight = route.flatMap { scan.isCORSPreflight(method: head.method) ? EdgePreflight(route: $0, requestHeaders: head.headerLines) : nil }
@@ -213,7 +233,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         let forwardsBody = framing != .none && head.method != .HEAD
         let (request, stripped) = UpstreamRequestBuilder.build(
             head: head, path: path, query: query, route: route, rules: rules,
-            context: forwarding, framing: forwardsBody ? framing : .none, limits: limits
+            context: forwarding, framing: forwardsBody ? framing : .none, limits: limits,
+            dropsUnderscoreNames: scan.hasUnderscoreName && limits.underscoreHeaders == .drop
         )
         self.telemetry.headersStripped(stripped, backend: route.backend.name)
         exchange.request = request

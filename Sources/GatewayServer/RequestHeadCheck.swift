@@ -22,6 +22,18 @@ enum RequestHeadCheck {
         try? PathNormalizer.normalize(path, encodedSlashes: limits.encodedSlashes).get()
     }
 
+    /// 405 for `CONNECT` and `TRACE` (SPEC §11): the gateway opens no tunnels, and a backend's
+    /// TRACE echo would hand script the request's cookies and credentials (cross-site tracing).
+    /// As nginx, without an `Allow` line: which methods a path takes is the backend's to say.
+    static func refusedMethod(_ head: HTTPRequestHead) -> GatewayError? {
+        head.method == .CONNECT || head.method == .TRACE ? .methodNotAllowed : nil
+    }
+
+    /// 400 for a header name with `_` under `limits.underscoreHeaders: "reject"` (SPEC §11).
+    static func underscoreViolation(_ scan: RequestHeadScan, limits: Limits) -> GatewayError? {
+        scan.hasUnderscoreName && limits.underscoreHeaders == .reject ? .badRequest : nil
+    }
+
     /// 431 when the head exceeds `maxRequestHeaders` or `maxRequestHeaderBytes` (each line
     /// counted as `name: value\r\n`).
     static func limitViolation(_ scan: RequestHeadScan, limits: Limits) -> GatewayError? {

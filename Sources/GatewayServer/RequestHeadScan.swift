@@ -1,4 +1,5 @@
 import CORSPolicy
+import GatewayPolicy
 import NIOHTTP1
 
 /// What the gateway reads from a request's header lines before routing, found in one pass:
@@ -17,6 +18,8 @@ struct RequestHeadScan {
     /// The first Content-Length value.
     var contentLength: String?
     var expectsContinue = false
+    /// Some header name contains `_` (SPEC §11, `limits.underscoreHeaders`).
+    var hasUnderscoreName = false
     /// Header lines, and their bytes counted as `name: value\r\n` (SPEC §3 limits).
     var count = 0
     var bytes = 0
@@ -25,6 +28,7 @@ struct RequestHeadScan {
         for (name, value) in headers {
             self.count += 1
             self.bytes += name.utf8.count + value.utf8.count + 4
+            if !self.hasUnderscoreName, BackendHeaderRules.containsUnderscore(name) { self.hasUnderscoreName = true }
             // The length picks the one name a line can be, so most lines cost no comparison.
             switch name.utf8.count {
             case 4 where nameEquals(name, "host"):

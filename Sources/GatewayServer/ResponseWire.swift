@@ -14,7 +14,7 @@ enum ResponseWire {
         case identity
         /// Each piece as a chunk, then the last chunk.
         case chunked
-        /// None at all: the answer to HEAD or CONNECT (RFC 9110 §9.3.2, §9.3.6).
+        /// None at all: the answer to HEAD, or a 2xx to CONNECT (RFC 9110 §9.3.2, §9.3.6).
         case suppressed
     }
 
@@ -35,12 +35,13 @@ enum ResponseWire {
     ) -> BodyFraming {
         let transferEncoding = Self.writeStatusAndLines(status: status, reason: reason, version: version, lines: lines, into: &buffer)
         Self.writeEnd(closing: closing, into: &buffer)
-        return Self.framing(transferEncoding: transferEncoding, version: version, requestMethod: requestMethod)
+        return Self.framing(status: status, transferEncoding: transferEncoding, version: version, requestMethod: requestMethod)
     }
 
     /// How the body after a head whose (first) Transfer-Encoding is `transferEncoding` goes on the wire.
-    static func framing(transferEncoding: String?, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
-        if requestMethod == .HEAD || requestMethod == .CONNECT { return .suppressed }
+    /// Only a 2xx to CONNECT turns the connection into a tunnel; a refusal frames its body as usual.
+    static func framing(status: Int, transferEncoding: String?, version: HTTPVersion, requestMethod: HTTPMethod?) -> BodyFraming {
+        if requestMethod == .HEAD || (requestMethod == .CONNECT && (200..<300).contains(status)) { return .suppressed }
         let chunked = version.major == 1 && version.minor >= 1 && transferEncoding == "chunked"
         return chunked ? .chunked : .identity
     }

@@ -14,7 +14,8 @@ enum UpstreamRequestBuilder {
         rules: BackendHeaderRules,
         context: ForwardingContext,
         framing: UpstreamRequest.BodyFraming,
-        limits: Limits
+        limits: Limits,
+        dropsUnderscoreNames: Bool
     ) -> (request: UpstreamRequest, strippedHeaders: Int) {
         let backend = route.backend
         let cookies = route.cookies
@@ -22,7 +23,8 @@ enum UpstreamRequestBuilder {
             client: head.headers,
             context: context,
             routeEdits: route.requestHeaders,
-            filterCookies: { cookies.filterRequestCookies($0) }
+            filterCookies: { cookies.filterRequestCookies($0) },
+            dropsUnderscoreNames: dropsUnderscoreNames
         )
         let request = UpstreamRequest(
             url: backend.origin + route.upstreamTarget(path: path, query: query),

@@ -22,6 +22,22 @@ struct RequestCookieFilterTests {
         (.names(["a"]), [], nil),
         (.names([]), ["a=1"], nil),
         (.names(["sid"]), ["theme=dark;\tsid=\"q r\"; lang=en"], "sid=\"q r\""),
+        // A value another parser could split is not forwarded under a name list (SPEC §6
+        // `forward` must not be evaded behind a comma or a space), nor cut short.
+        (.names(["session"]), ["session=x, admin=1"], nil),
+        (.names(["session"]), ["session=x,admin=1"], nil),
+        (.names(["session"]), ["session=x admin=1"], nil),
+        (.names(["session"]), ["session=x\tadmin=1"], nil),
+        (.names(["session"]), ["session=\"x\" admin=1"], nil),
+        (.names(["session"]), ["session=\"x, admin=1\""], nil),
+        (.names(["session"]), ["session=\"a\"b\""], nil),
+        (.names(["session", "theme"]), ["session=x, admin=1; theme=dark"], "theme=dark"),
+        (.names(["session"]), ["admin=1, session=x"], nil),
+        (.names(["session"]), ["session=x ; admin=1"], "session=x"),
+        (.names(["session"]), ["session=\"\""], "session=\"\""),
+        (.names(["session"]), ["session="], "session="),
+        // With "*" every cookie reaches the backend anyway: the header passes as sent.
+        (.all, ["session=x, admin=1"], "session=x, admin=1"),
     ]
 
     @Test("filters by name, keeps order across lines, joins with \"; \"", arguments: cases)

@@ -43,10 +43,10 @@ struct EncodedSlashesLimitTests {
         #expect(result.hasError(at: "limits.encodedSlash", containing: "encodedSlashes"), "\(result.errorDescriptions)")
     }
 
-    @Test("/config's limits show it after maxConnections, and the shown config loads back equal")
+    @Test("/config's limits show it, and the shown config loads back equal")
     func shownAndReadBack() throws {
         let original = try #require(load(configJSON(routes: "", top: #""limits": { "encodedSlashes": "keep" }"#)).config)
-        #expect(original.limits.jsonValue.serialized().hasSuffix(#""maxConnections":10000,"encodedSlashes":"keep"}"#))
+        #expect(original.limits.jsonValue.serialized().contains(#""maxConnections":10000,"encodedSlashes":"keep""#))
         let reloaded = ConfigLoader.parse(data: Array(original.jsonValue.serialized().utf8))
         #expect(reloaded.config == original)
         let decoded = try JSONDecoder().decode(Limits.self, from: Data(#"{ "encodedSlashes": "keep" }"#.utf8))

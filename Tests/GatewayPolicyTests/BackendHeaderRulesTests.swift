@@ -21,7 +21,8 @@ struct BackendHeaderRulesTests {
         ("Proxy-Authorization", "Basic x"), ("Proxy-Authenticate", "Basic"), ("Host", "client.example"),
         ("Content-Length", "5"), ("Expect", "100-continue"), ("X-Forwarded-For", "1.2.3.4"),
         ("x-forwarded-proto", "https"), ("X-FORWARDED-HOST", "evil"), ("X-Forwarded-Port", "1"),
-        ("Forwarded", "for=1.2.3.4"), ("X-Request-Id", "client-id"),
+        ("Forwarded", "for=1.2.3.4"), ("X-Request-Id", "client-id"), ("X-Real-IP", "1.2.3.4"),
+        ("True-Client-IP", "1.2.3.4"), ("x-original-url", "/admin"), ("X-Rewrite-URL", "/admin"),
     ]
 
     @Test(arguments: dropped)

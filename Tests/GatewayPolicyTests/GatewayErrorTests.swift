@@ -12,6 +12,7 @@ struct GatewayErrorTests {
         (.upstreamInvalidResponse, 502, "upstream_invalid_response"), (.cookieRejected, 502, "cookie_rejected"),
         (.draining, 503, "draining"), (.upstreamTimeout, 504, "upstream_timeout"),
         (.upstreamBusy, 503, "upstream_busy"), (.bodyTimeout, 408, "body_timeout"),
+        (.methodNotAllowed, 405, "method_not_allowed"),
     ])
     func statusAndCode(error: GatewayError, status: Int, code: String) throws {
         #expect(error.status == status)
@@ -26,7 +27,7 @@ struct GatewayErrorTests {
         #expect(Set(GatewayError.allCases.map(\.code)) == [
             "bad_request", "no_route", "header_timeout", "body_too_large", "headers_too_large", "upstream_unavailable",
             "upstream_invalid_response", "cookie_rejected", "draining", "upstream_timeout", "upstream_busy",
-            "body_timeout",
+            "body_timeout", "method_not_allowed",
         ])
     }
 

@@ -21,6 +21,7 @@ struct PreflightFastLaneEquivalenceTests {
         ("two header lines", [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "Content-Type"), ("access-control-request-headers", "")]),
         ("private network", [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Private-Network", "true")]),
         ("names in other cases", [("ORIGIN", "https://app.example.com"), ("access-control-request-method", "POST"), ("Connection", "keep-alive")]),
+        ("underscore name", [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET"), ("X_Trace", "1")]),
     ]
 
     @Test func everyAnswerMatchesTheGeneralPath() async throws {
@@ -90,6 +91,35 @@ struct PreflightFastLaneEquivalenceTests {
                 #expect(fast.body == general.body, "\(name)")
             }
             #expect(backend.requests.map(\.uri) == Array(repeating: "/echo/first", count: Self.hostile.count))
+        }
+    }
+
+    /// Under `limits.underscoreHeaders: "reject"` a preflight with such a name is refused (400)
+    /// whichever path reads it.
+    @Test func anUnderscoreNameUnderRejectIsRefusedOnBothPaths() async throws {
+        try await withGateway(limits: #""underscoreHeaders": "reject""#, route: Self.cors) { gateway, backend in
+            let host = "127.0.0.1:\(gateway.port)"
+            let request = RawHTTPClient.requestBytes(
+                method: "OPTIONS", path: "/fn/echo/p", host: host,
+                headers: [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET"), ("X_Trace", "1")])
+
+            let fresh = try RawHTTPClient.connect(port: gateway.port)
+            defer { fresh.close() }
+            try fresh.send(request)
+            let fast = try fresh.readResponse()
+
+            let moved = try RawHTTPClient.connect(port: gateway.port)
+            defer { moved.close() }
+            try moved.send(RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/first", host: host))
+            #expect(try moved.readResponse().status == 200)
+            try moved.send(request)
+            let general = try moved.readResponse()
+
+            for response in [fast, general] {
+                #expect(response.status == 400)
+                #expect(try UpstreamFailureTests.errorBody(response).error == "bad_request")
+            }
+            #expect(backend.requests.map(\.uri) == ["/echo/first"])
         }
     }
 }

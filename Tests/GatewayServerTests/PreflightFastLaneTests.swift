@@ -201,6 +201,24 @@ struct PreflightFastLaneTests {
         #expect(lane.forwardedText == toPlain)
     }
 
+    /// SPEC §11: dropping `_` names changes nothing a preflight answer reads, but rejecting
+    /// them is the general path's 400, so under `reject` the lane leaves such a head alone.
+    @Test func anUnderscoreNameIsAnsweredUnlessTheConfigRejectsIt() throws {
+        let lane = try Lane()
+        let request = Self.preflight(extra: "X_Trace: 1\r\n")
+        try lane.send(request)
+        #expect(try lane.written().hasPrefix("HTTP/1.1 204"))
+        let rejecting = Self.config.replacingOccurrences(
+            of: #""maxRequestHeaderBytes": 400"#, with: #""maxRequestHeaderBytes": 400, "underscoreHeaders": "reject""#)
+        #expect(rejecting != Self.config)
+        lane.store.replace(with: try Lane.snapshot(rejecting))
+        try lane.send(Self.preflight())
+        #expect(try lane.written().hasPrefix("HTTP/1.1 204"), "a head without one is still answered")
+        try lane.send(request)
+        #expect(try lane.written().isEmpty)
+        #expect(lane.forwardedText == request)
+    }
+
     /// A partial head handed on behind an answered preflight gets the head timeout (5 s, 408),
     /// not the idle timeout (60 s) the answer started.
     @Test func aPartialHeadBehindAnAnswerGetsTheHeadTimeout() throws {

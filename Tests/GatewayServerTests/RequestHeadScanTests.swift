@@ -40,6 +40,16 @@ struct RequestHeadScanTests {
     }
 
     @Test(arguments: [
+        ([("X-Forwarded-For", "a"), ("Host", "h")], false),
+        ([("Host", "h"), ("X_Forwarded_For", "a")], true),
+        ([("_", "a")], true),
+        ([("Host", "h"), ("X-Value", "has_underscore")], false),
+    ])
+    func notesAnUnderscoreInAnyNameButNotInValues(lines: [(String, String)], expected: Bool) {
+        #expect(RequestHeadScan(HTTPHeaders(lines)).hasUnderscoreName == expected)
+    }
+
+    @Test(arguments: [
         (HTTPMethod.OPTIONS, [("Origin", "x"), ("Access-Control-Request-Method", "DELETE")], true, "DELETE"),
         (.OPTIONS, [("Origin", ""), ("Access-Control-Request-Method", "")], true, ""),
         (.OPTIONS, [("Access-Control-Request-Method", "DELETE")], false, "OPTIONS"),

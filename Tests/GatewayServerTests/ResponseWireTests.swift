@@ -37,8 +37,10 @@ struct ResponseWireTests {
              wire: "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", framing: .identity),
         Case(name: "HEAD: the head as for GET, no body", status: 200, lines: [("Transfer-Encoding", "chunked")], method: .HEAD,
              wire: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", framing: .suppressed),
-        Case(name: "CONNECT: no body", status: 404, lines: [("Content-Length", "5")], method: .CONNECT,
-             wire: "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\n", framing: .suppressed),
+        Case(name: "CONNECT, 2xx: a tunnel, no body", status: 200, lines: [("Content-Length", "5")], method: .CONNECT,
+             wire: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", framing: .suppressed),
+        Case(name: "CONNECT refused: its body as usual", status: 405, lines: [("Content-Length", "5")], method: .CONNECT,
+             wire: "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 5\r\n\r\n", framing: .identity),
         Case(name: "no request (parse error): a body", status: 400, lines: [("Content-Length", "5")], method: nil,
              wire: "HTTP/1.1 400 Bad Request\r\nContent-Length: 5\r\n\r\n", framing: .identity),
     ]

@@ -1,0 +1,171 @@
+import Foundation
+import GatewayTestSupport
+import Testing
+
+/// Regression tests for SPEC §11's hostile requests at the edge (issue 13: defects 7, 12 and
+/// 14), over real sockets through an in-process gateway and libcurl. Each one fails at
+/// af79622, as its comment says.
+@Suite("Hostile requests at the edge (SPEC §11)", .serialized)
+struct HostileRequestTests {
+    static func errorCode(_ response: RawResponse) -> String? {
+        try? UpstreamFailureTests.errorBody(response).error
+    }
+
+    // MARK: Header names with underscores (defect 7)
+
+    /// A CGI or WSGI backend reads `X_Forwarded_For` as `X-Forwarded-For` (both are
+    /// `HTTP_X_FORWARDED_FOR`), and the spoofed address first in the list wins. By default no
+    /// name with `_` reaches a plain or a function backend. At af79622 both got it.
+    @Test(arguments: ["", #""runtimeHandler": "2.1.2""#])
+    func underscoreNamesAreDroppedBeforeTheBackend(backendKind: String) async throws {
+        try await withGateway(backend: backendKind) { gateway, backend in
+            let response = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/u",
+                headers: [("X_Forwarded_For", "6.6.6.6"), ("X-Keep", "1"), ("x_real_ip", "6.6.6.6")])
+            #expect(response.status == 200)
+            let request = try #require(backend.requests.last)
+            #expect(request.headerNames.filter { $0.contains("_") } == [])
+            #expect(request.values(of: "x-keep") == ["1"])
+            #expect(request.values(of: "x-forwarded-for") == (backendKind.isEmpty ? ["127.0.0.1"] : []))
+        }
+    }
+
+    /// `limits.underscoreHeaders: "reject"`: 400 `bad_request`, nothing forwarded, the
+    /// connection closed. At af79622 the key was refused, so the gateway did not start.
+    @Test func underscoreNamesAreRefusedInRejectMode() async throws {
+        try await withGateway(limits: #""underscoreHeaders": "reject""#) { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.sendRequest(path: "/fn/echo/u", headers: [("X_Forwarded_For", "6.6.6.6")])
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 400)
+            #expect(Self.errorCode(response) == "bad_request")
+            #expect(try client.isClosedByPeer(within: .seconds(2)))
+            #expect(backend.requests.isEmpty)
+            let clean = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/clean", headers: [("X-Forwarded-For", "6.6.6.6")])
+            #expect(clean.status == 200)
+        }
+    }
+
+    /// `"allow"`: the operator's choice, such a name passes as sent.
+    @Test func underscoreNamesPassInAllowMode() async throws {
+        try await withGateway(limits: #""underscoreHeaders": "allow""#) { gateway, backend in
+            let response = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/u", headers: [("X_Forwarded_For", "6.6.6.6")])
+            #expect(response.status == 200)
+            #expect(backend.requests.last?.values(of: "X_Forwarded_For") == ["6.6.6.6"])
+            #expect(backend.requests.last?.values(of: "x-forwarded-for") == ["127.0.0.1"])
+        }
+    }
+
+    /// Headers other proxies set for the client's address or the original path (nginx's
+    /// realip, Akamai and Cloudflare, IIS and old Symfony routing) never reach a plain backend:
+    /// the gateway is the edge, so a client sent them. At af79622 all four passed.
+    @Test func clientAddressAndPathOverridesNeverReachAPlainBackend() async throws {
+        try await withGateway { gateway, backend in
+            let response = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/public",
+                headers: [("X-Real-IP", "6.6.6.6"), ("True-Client-IP", "6.6.6.6"), ("X-Original-URL", "/admin"), ("X-Rewrite-URL", "/admin")])
+            #expect(response.status == 200)
+            let request = try #require(backend.requests.last)
+            for name in ["x-real-ip", "true-client-ip", "x-original-url", "x-rewrite-url"] {
+                #expect(request.values(of: name).isEmpty, "\(name) reached the backend")
+            }
+            #expect(request.uri == "/echo/public")
+        }
+    }
+
+    // MARK: Upgrade, CONNECT and TRACE (defect 12)
+
+    static let upgradeHeaders = [("Connection", "Upgrade, HTTP2-Settings"), ("Upgrade", "h2c"), ("HTTP2-Settings", "AAMAAABkAAQCAAAAAAIAAAAA")]
+
+    /// An `Upgrade: h2c` request is answered as HTTP/1.1 without its upgrade headers reaching
+    /// the backend, and a request pipelined behind it (or sent after its answer) is answered
+    /// too. At af79622 NIO's decoder stopped after the upgrade request: the second request was
+    /// never read (the client times out waiting for it).
+    @Test(arguments: [(method: "GET", pipelined: true), ("GET", false), ("POST", true)])
+    func requestsBehindAnUpgradeRequestAreAnswered(method: String, pipelined: Bool) async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            let host = "127.0.0.1:\(gateway.port)"
+            let upgrade = RawHTTPClient.requestBytes(
+                method: method, path: "/fn/echo/upgrade", host: host, headers: Self.upgradeHeaders,
+                body: method == "POST" ? Array("abc".utf8) : nil)
+            let next = RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/next", host: host)
+            try client.send(pipelined ? upgrade + next : upgrade)
+            let first = try client.readResponse(timeout: .seconds(3))
+            #expect(first.status == 200)
+            let report = try EchoReport(json: first.body)
+            for name in ["upgrade", "http2-settings", "connection"] {
+                #expect(report.values(of: name).isEmpty, "\(name) reached the backend")
+            }
+            #expect(report.bodyBytes == (method == "POST" ? 3 : 0))
+            if !pipelined { try client.send(next) }
+            let second = try client.readResponse(timeout: .seconds(3))
+            #expect(second.status == 200)
+            #expect(try EchoReport(json: second.body).uri == "/echo/next")
+            #expect(backend.requests.map(\.uri) == ["/echo/upgrade", "/echo/next"])
+        }
+    }
+
+    enum RefusedMethod: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case connectOriginForm, connectAuthorityForm, trace
+
+        func requestLine(port: Int) -> String {
+            switch self {
+            case .connectOriginForm: "CONNECT /fn/echo/c HTTP/1.1"
+            case .connectAuthorityForm: "CONNECT 127.0.0.1:\(port) HTTP/1.1"
+            case .trace: "TRACE /fn/echo/t HTTP/1.1"
+            }
+        }
+
+        var testDescription: String { self.rawValue }
+    }
+
+    /// `CONNECT` and `TRACE` get 405 with SPEC §7's JSON body and never reach the backend. A
+    /// TRACE's connection stays open; after a CONNECT it closes (what follows was meant for a
+    /// tunnel). At af79622 an origin-form CONNECT and TRACE were forwarded, and an
+    /// authority-form CONNECT was 400.
+    @Test(arguments: RefusedMethod.allCases)
+    func connectAndTraceAreRefusedWith405(method: RefusedMethod) async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("\(method.requestLine(port: backend.port))\r\nHost: 127.0.0.1:\(gateway.port)\r\nX-Request-Id: refused-1\r\n\r\n")
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 405)
+            #expect(response.reason == "Method Not Allowed")
+            #expect(response.header("content-type") == "application/json")
+            let body = try UpstreamFailureTests.errorBody(response)
+            #expect(body.error == "method_not_allowed")
+            #expect(body.requestId == "refused-1")
+            #expect(response.header("x-request-id") == "refused-1")
+            #expect(response.values(of: "allow").isEmpty)
+            if method == .trace {
+                try client.sendRequest(path: "/fn/echo/after")
+                #expect(try client.readResponse(timeout: .seconds(3)).status == 200)
+                #expect(backend.requests.map(\.uri) == ["/echo/after"])
+            } else {
+                #expect(try client.isClosedByPeer(within: .seconds(2)))
+                #expect(backend.requests.isEmpty)
+            }
+        }
+    }
+
+    // MARK: Cookie filter evasion (defect 14)
+
+    /// `forward: ["session"]` with `Cookie: session=x, admin=1`: a comma-splitting parser
+    /// behind the gateway would see `admin`, so the ambiguous pair is not forwarded; a
+    /// well-formed one still is. At af79622 the whole line reached the backend.
+    @Test func aCookieHiddenBehindACommaNeverReachesTheBackend() async throws {
+        try await withGateway(route: #""cookies": { "forward": ["session"] }"#) { gateway, backend in
+            let hidden = try RawHTTPClient.request(
+                port: gateway.port, path: "/fn/echo/hidden", headers: [("Cookie", "session=x, admin=1"), ("Cookie", "theme=dark")])
+            #expect(hidden.status == 200)
+            #expect(backend.requests.last?.values(of: "cookie") == [])
+            let plain = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/plain", headers: [("Cookie", "session=x; admin=1")])
+            #expect(plain.status == 200)
+            #expect(backend.requests.last?.values(of: "cookie") == ["session=x"])
+        }
+    }
+}
