@@ -16,16 +16,19 @@ struct BodyTimeoutTests {
                 method: "POST", path: "/fn/echo",
                 headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "1000")])
             let started = ContinuousClock.now
-            // One byte every 50 ms: far inside any idle timeout, never the whole body.
+            // One byte every 50 ms: far inside any idle timeout, never the whole body. The
+            // trickle ends (and is waited for) before anything else touches the client.
             nonisolated(unsafe) let trickler = client
             let trickle = Task.detached {
-                for _ in 0..<60 {
+                for _ in 0..<60 where !Task.isCancelled {
                     guard (try? trickler.send([0x61], timeout: .milliseconds(200))) != nil else { return }
                     try? await Task.sleep(for: .milliseconds(50))
                 }
             }
-            defer { trickle.cancel() }
-            let response = try client.readResponse(timeout: .seconds(3))
+            let answer = Result { try client.readResponse(timeout: .seconds(3)) }
+            trickle.cancel()
+            await trickle.value
+            let response = try answer.get()
             let waited = ContinuousClock.now - started
             #expect(response.status == 408)
             #expect(ExchangeRegressionTests.errorCode(response) == "body_timeout")
