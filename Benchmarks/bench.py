@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from benchlib import report  # noqa: E402
 from benchlib.checks import check_backend, check_contestant  # noqa: E402
-from benchlib.contestants import Backend, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx  # noqa: E402
+from benchlib.contestants import (  # noqa: E402
+    Backend, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx, TwoCoreGateway, TwoCoreNginx)
 from benchlib.procs import BenchError, cpu_seconds, rss_bytes, stop_all  # noqa: E402
 from benchlib.scenarios import run_wrk, scenarios  # noqa: E402
 
@@ -45,17 +46,17 @@ def parse_args():
                    help="wrk connections for P, A, L, U (default 50)")
     p.add_argument("--many-connections", type=int, default=env_int("BENCH_MANY_CONNECTIONS", 1000),
                    help="wrk connections for C (default 1000)")
-    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", "PALUC"),
-                   help="which scenarios, as letters (default PALUC)")
+    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", "PALUCM"),
+                   help="which scenarios, as letters (default PALUCM)")
     p.add_argument("--gateway-bin", default=os.environ.get(
         "BENCH_GATEWAY_BIN", os.path.join(ROOT, ".build-bench", "release", "cors-gateway")))
     p.add_argument("--nginx-bin", default=shutil.which("nginx") or "/usr/sbin/nginx")
     p.add_argument("--haproxy-bin", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     p.add_argument("--wrk-bin", default=shutil.which("wrk") or "wrk")
     p.add_argument("--contestants", default=os.environ.get(
-        "BENCH_CONTESTANTS", "gateway,gateway-default,nginx,nginx-log,haproxy"),
+        "BENCH_CONTESTANTS", "gateway,gateway-default,nginx,nginx-log,haproxy,gateway-2core,nginx-2core"),
         help="comma-separated keys: gateway (log and watch off), gateway-default (as users run it), "
-             "nginx, nginx-log (access log on), haproxy")
+             "nginx, nginx-log (access log on), haproxy; gateway-2core and nginx-2core run only scenario M")
     p.add_argument("--output", help="also write the Markdown report to this file")
     p.add_argument("--allow-errors", action="store_true",
                    help="exit 0 even when a run saw non-2xx responses or socket errors")
@@ -116,7 +117,9 @@ def run(args, workdir, runs_dir):
                 DefaultGateway(workdir, 0, args.gateway_bin, backend.port),
                 Nginx(workdir, 0, args.nginx_bin, backend.port),
                 LoggingNginx(workdir, 0, args.nginx_bin, backend.port),
-                HAProxy(workdir, 0, args.haproxy_bin, backend.port)]
+                HAProxy(workdir, 0, args.haproxy_bin, backend.port),
+                TwoCoreGateway(workdir, "0,1", args.gateway_bin, backend.port),
+                TwoCoreNginx(workdir, "0,1", args.nginx_bin, backend.port)]
     wanted = {k.strip() for k in args.contestants.split(",")}
     unknown = wanted - {c.key for c in everyone}
     if unknown:
@@ -140,7 +143,8 @@ def run(args, workdir, runs_dir):
     for rnd in range(1, args.rounds + 1):
         for s in chosen:
             for c in contestants:
-                runs.extend(one_run(args, s, c, backend, rnd, runs_dir, contestants))
+                if c.cores == s.cores:
+                    runs.extend(one_run(args, s, c, backend, rnd, runs_dir, contestants))
     measured = [r for r in runs if not r["warmup"]]
 
     text = build_report(args, chosen, [c.name for c in contestants], measured, runs, idle,
@@ -205,7 +209,7 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         "",
         f"{args.rounds} rounds × {len(chosen)} scenarios × {len(names)} contestants, {args.duration} s per run "
         f"after {args.warmup} s warm-up; wrk -t1 -c{args.connections} (C: -c{args.many_connections}). "
-        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log). Host: {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log), for cors-gateway (2 cores) to nginx (2 workers). Host: {platform.node()}, {os.cpu_count()} CPUs, "
         f"load average at the end {os.getloadavg()[0]:.2f}. Took {elapsed / 60:.1f} min.",
         "",
         report.results_table(chosen, names, med),

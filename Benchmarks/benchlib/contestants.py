@@ -32,9 +32,11 @@ def validate(name, argv):
 
 
 class Server:
-    """One started server: `pids` (whole process tree) are what CPU and RSS are measured on."""
+    """One started server: `pids` (whole process tree) are what CPU and RSS are measured on.
+    `cores` is how many CPUs it may use: 1 (pinned to CPU 0) for every scenario but M, 2 for M."""
 
     name = "?"
+    cores = 1
 
     def __init__(self, workdir, cpu):
         self.dir = os.path.join(workdir, self.key)
@@ -104,10 +106,18 @@ class DefaultGateway(Gateway):
     flags = []
 
 
+class TwoCoreGateway(DefaultGateway):
+    """The default configuration on both CPUs (two event loops), for scenario M."""
+    name, key = "cors-gateway (2 cores)", "gateway-2core"
+    flags = ["--event-loops", "2"]
+    cores = 2
+
+
 class Nginx(Server):
     """nginx with `access_log off`, the fastest it goes."""
     name, key = "nginx", "nginx"
     access_log = "off"
+    workers = 1
 
     def __init__(self, workdir, cpu, binary, backend_port):
         super().__init__(workdir, cpu)
@@ -116,7 +126,7 @@ class Nginx(Server):
     def start(self):
         conf = render("nginx.conf", os.path.join(self.dir, "nginx.conf"),
                       DIR=self.dir, PORT=self.port, BACKEND_PORT=self.backend_port,
-                      ACCESS_LOG=self.access_log.replace("{DIR}", self.dir))
+                      ACCESS_LOG=self.access_log.replace("{DIR}", self.dir), WORKERS=self.workers)
         argv = [self.binary, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"), "-c", conf]
         validate(self.name, argv + ["-t", "-q"])
         self.launch(argv)
@@ -127,6 +137,13 @@ class LoggingNginx(Nginx):
     peer for the gateway's default configuration."""
     name, key = "nginx (access log)", "nginx-log"
     access_log = "{DIR}/access.log"
+
+
+class TwoCoreNginx(LoggingNginx):
+    """nginx with its access log and two workers on both CPUs, the peer of cors-gateway (2 cores)."""
+    name, key = "nginx (2 workers)", "nginx-2core"
+    workers = 2
+    cores = 2
 
 
 class HAProxy(Server):

@@ -8,7 +8,7 @@ DEFAULT_TARGET = "cors-gateway (default)"
 LOGGING_BASELINE = "nginx (access log)"
 # The peer each contestant's ratios are taken against: the gateway's default configuration (access
 # log on) against nginx with its access log on, everyone else against nginx without one.
-PEERS = {DEFAULT_TARGET: LOGGING_BASELINE}
+PEERS = {DEFAULT_TARGET: LOGGING_BASELINE, "cors-gateway (2 cores)": "nginx (2 workers)"}
 
 # (column title, metric key, format)
 COLUMNS = [

@@ -19,6 +19,7 @@ class Scenario:
     path: str
     script: str
     connections: int
+    cores: int = 1
 
 
 def scenarios(connections, many_connections):
@@ -29,6 +30,9 @@ def scenarios(connections, many_connections):
         Scenario("U", "POST /fn/upload (256 KiB)", "/fn/upload", "upload.lua", connections),
         Scenario("C", f"{many_connections} keep-alive connections, GET /fn/hello", "/fn/hello", "actual.lua",
                  many_connections),
+        # How the default configuration scales: both CPUs for the contestant, which shares CPU 1
+        # with wrk and the backend; only the two-core contestants run it.
+        Scenario("M", "GET /fn/hello, proxied, two cores", "/fn/hello", "actual.lua", connections, cores=2),
     ]
 
 
