@@ -39,9 +39,9 @@ test: deps
 	$(SWIFT) test --no-parallel
 
 # The curl engine and the server suites under ThreadSanitizer, then every test under
-# AddressSanitizer, each in a build folder of its own. Leak detection is off: LeakSanitizer
-# reports buffers FoundationEssentials' String(contentsOfFile:) never frees and what the test
-# process still holds at exit, not memory errors (which AddressSanitizer still stops on).
+# AddressSanitizer, each in a build folder of its own. Leak detection is off: at exit
+# LeakSanitizer reports buffers FoundationEssentials' String(contentsOfFile:) never frees and
+# gateways test harnesses leave in reference cycles (Docs/security.md); memory errors still fail.
 test-sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel --filter 'CurlEngineTests|GatewayServerTests'
