@@ -38,29 +38,9 @@ public struct LineLogger: Sendable {
             var line = LineFields(format: format, bytes: [])
             swap(&line.bytes, &bytes)  // build in the writer's buffer, no copy
             defer { swap(&line.bytes, &bytes) }
-            switch format {
-            case .logfmt:
-                line.bytes.append(ascii: "time=")
-                line.bytes.append(rfc3339: time)
-                line.bytes.append(ascii: " level=")
-                line.bytes.append(logfmtValue: level.rawValue)
-                line.bytes.append(ascii: " logger=")
-                line.bytes.append(logfmtValue: label)
-                line.bytes.append(ascii: " msg=")
-                line.bytes.append(logfmtValue: message.description)
-                fields(&line)
-            case .json:
-                line.bytes.append(ascii: "{\"time\":\"")
-                line.bytes.append(rfc3339: time)
-                line.bytes.append(ascii: "\",\"level\":")
-                line.bytes.append(jsonString: level.rawValue)
-                line.bytes.append(ascii: ",\"logger\":")
-                line.bytes.append(jsonString: label)
-                line.bytes.append(ascii: ",\"msg\":")
-                line.bytes.append(jsonString: message.description)
-                fields(&line)
-                line.bytes.append(UInt8(ascii: "}"))
-            }
+            line.bytes.appendFixedFields(format, time: time, level: level, logger: label, message: message.description)
+            fields(&line)
+            line.bytes.appendLineEnd(format)
         }
     }
 }

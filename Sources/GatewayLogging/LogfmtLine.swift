@@ -5,14 +5,7 @@ enum LogfmtLine {
     static func render(_ record: LogRecord) -> String {
         var line: [UInt8] = []
         line.reserveCapacity(96 + record.message.utf8.count)
-        line.append(ascii: "time=")
-        line.append(rfc3339: record.time)
-        line.append(ascii: " level=")
-        line.append(logfmtValue: record.level.rawValue)
-        line.append(ascii: " logger=")
-        line.append(logfmtValue: record.logger)
-        line.append(ascii: " msg=")
-        line.append(logfmtValue: record.message)
+        line.appendFixedFields(.logfmt, time: record.time, level: record.level, logger: record.logger, message: record.message)
         for field in record.fields {
             line.append(UInt8(ascii: " "))
             line.append(logfmtKey: field.key)
