@@ -401,31 +401,31 @@ final class ProxyHandler: ChannelDuplexHandler {
     }
 
     private func deadlineExpired() {
-        guard let context = self.context else { return }
-        let actions: ConnectionActions
-        let detail: String
         switch self.deadlineKind {
         case .response:
-            actions = self.machine.responseTimedOut()
-            detail = "no response head within \((self.exchange?.responseTimeout.nanoseconds ?? 0) / 1_000_000) ms"
+            self.timedOut(self.machine.responseTimedOut(), error: .upstreamTimeout,
+                          detail: "no response head within \((self.exchange?.responseTimeout.nanoseconds ?? 0) / 1_000_000) ms")
         case .idle:
-            actions = self.machine.idleTimedOut()
-            detail = "no body byte moved within \((self.exchange?.idleTimeout.nanoseconds ?? 0) / 1_000_000) ms"
+            self.timedOut(self.machine.idleTimedOut(), error: .upstreamTimeout,
+                          detail: "no body byte moved within \((self.exchange?.idleTimeout.nanoseconds ?? 0) / 1_000_000) ms")
         case .clear:
             return
         }
-        if actions.upstream == .cancel { self.upstreamFault(code: actions.write == nil ? "aborted" : GatewayError.upstreamTimeout.code, detail: detail) }
-        self.execute(actions, context: context)
-        self.deliverPipelined(context: context)
     }
 
     private func bodyDeadlineExpired() {
+        self.timedOut(self.machine.bodyTimedOut(), error: .bodyTimeout,
+                      detail: "the request body did not arrive within \(self.bodyTimeout.nanoseconds / 1_000_000) ms")
+    }
+
+    /// Carries out a timeout's actions; a transfer it cancels is logged as a fault (`error`
+    /// when a local answer went out, `aborted` otherwise).
+    private func timedOut(
+        _ event: @autoclosure () -> ConnectionActions, error: GatewayError, detail: @autoclosure () -> String
+    ) {
         guard let context = self.context else { return }
-        let actions = self.machine.bodyTimedOut()
-        if actions.upstream == .cancel {
-            let detail = "the request body did not arrive within \(self.bodyTimeout.nanoseconds / 1_000_000) ms"
-            self.upstreamFault(code: actions.write == nil ? "aborted" : GatewayError.bodyTimeout.code, detail: detail)
-        }
+        let actions = event()
+        if actions.upstream == .cancel { self.upstreamFault(code: actions.write == nil ? "aborted" : error.code, detail: detail()) }
         self.execute(actions, context: context)
         self.deliverPipelined(context: context)
     }
