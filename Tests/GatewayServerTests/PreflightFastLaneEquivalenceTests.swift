@@ -24,6 +24,24 @@ struct PreflightFastLaneEquivalenceTests {
         ("underscore name", [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET"), ("X_Trace", "1")]),
     ]
 
+    /// `request` answered by the fast lane (first on a fresh connection) and by the general path
+    /// (behind a GET, which hands the connection to NIO's decoder), as in
+    /// `everyAnswerMatchesTheGeneralPath`, which also repeats it on the fresh connection; the
+    /// GET reaches the backend as `/echo/first`.
+    static func bothPaths(_ request: [UInt8], port: Int, host: String) throws -> (fast: RawResponse, general: RawResponse) {
+        let fresh = try RawHTTPClient.connect(port: port)
+        defer { fresh.close() }
+        try fresh.send(request)
+        let fast = try fresh.readResponse()
+
+        let moved = try RawHTTPClient.connect(port: port)
+        defer { moved.close() }
+        try moved.send(RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/first", host: host))
+        #expect(try moved.readResponse().status == 200)
+        try moved.send(request)
+        return (fast, try moved.readResponse())
+    }
+
     @Test func everyAnswerMatchesTheGeneralPath() async throws {
         try await withGateway(route: Self.cors) { gateway, backend in
             let host = "127.0.0.1:\(gateway.port)"
@@ -74,17 +92,7 @@ struct PreflightFastLaneEquivalenceTests {
                 let request = RawHTTPClient.requestBytes(
                     method: "OPTIONS", path: path, host: host ?? validHost, headers: Self.preflights[0].1 + [("X-Request-Id", "hostile-\(index)")])
 
-                let fresh = try RawHTTPClient.connect(port: gateway.port)
-                defer { fresh.close() }
-                try fresh.send(request)
-                let fast = try fresh.readResponse()
-
-                let moved = try RawHTTPClient.connect(port: gateway.port)
-                defer { moved.close() }
-                try moved.send(RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/first", host: validHost))
-                #expect(try moved.readResponse().status == 200)
-                try moved.send(request)
-                let general = try moved.readResponse()
+                let (fast, general) = try Self.bothPaths(request, port: gateway.port, host: validHost)
 
                 #expect(fast.status == status, "\(name)")
                 #expect(fast.rawHead == general.rawHead, "\(name)")
@@ -103,17 +111,7 @@ struct PreflightFastLaneEquivalenceTests {
                 method: "OPTIONS", path: "/fn/echo/p", host: host,
                 headers: [("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "GET"), ("X_Trace", "1")])
 
-            let fresh = try RawHTTPClient.connect(port: gateway.port)
-            defer { fresh.close() }
-            try fresh.send(request)
-            let fast = try fresh.readResponse()
-
-            let moved = try RawHTTPClient.connect(port: gateway.port)
-            defer { moved.close() }
-            try moved.send(RawHTTPClient.requestBytes(method: "GET", path: "/fn/echo/first", host: host))
-            #expect(try moved.readResponse().status == 200)
-            try moved.send(request)
-            let general = try moved.readResponse()
+            let (fast, general) = try Self.bothPaths(request, port: gateway.port, host: host)
 
             for response in [fast, general] {
                 #expect(response.status == 400)
