@@ -7,7 +7,8 @@ import CCurl
 /// need not come from `curl_slist_append`, which costs two allocations per line (node and
 /// copied string): with the forwarded headers, about twenty per proxied request.
 enum HeaderLineBlock {
-    /// "Name: value" for each header ("Name;", curl's spelling of an empty value), then the
+    /// "Name: value" for each header (values written as the bytes they stand for, obs-text
+    /// escaped by the request decoder read back: `RawByteEscapes`) ("Name;", curl's spelling of an empty value), then the
     /// fixed `lines` (C string literals, e.g. "Expect:"). Free it with `free(_:)` once curl is done.
     static func make(
         headers: [(name: String, value: String)], then lines: [StaticString]
@@ -16,7 +17,7 @@ enum HeaderLineBlock {
         precondition(count > 0, "an empty header list is a nil pointer, not a block")
         var textBytes = 0
         for (name, value) in headers {
-            textBytes += name.utf8.count + (value.isEmpty ? 1 : 2 + value.utf8.count) + 1
+            textBytes += name.utf8.count + (value.isEmpty ? 1 : 2 + RawByteEscapes.rawByteCount(value)) + 1
         }
         for line in lines { textBytes += line.utf8CodeUnitCount + 1 }
         let nodeBytes = count * MemoryLayout<curl_slist>.stride
@@ -41,7 +42,7 @@ enum HeaderLineBlock {
                 } else {
                     cursor.append(byte: UInt8(ascii: ":"))
                     cursor.append(byte: UInt8(ascii: " "))
-                    cursor.append(value)
+                    cursor.appendRaw(value)
                 }
             }
         }
@@ -69,6 +70,12 @@ extension UnsafeMutablePointer where Pointee == UInt8 {
             self.update(from: base, count: bytes.count)
             self += bytes.count
         }
+    }
+
+    /// The bytes a request header value stands for: its escaped obs-text read back (`RawByteEscapes`).
+    fileprivate mutating func appendRaw(_ value: String) {
+        guard RawByteEscapes.mayHoldEscapes(value) else { return self.append(value) }
+        RawByteEscapes.writeRaw(value, to: &self)
     }
 
     fileprivate mutating func append(byte: UInt8) {

@@ -70,7 +70,12 @@ final class ProxyHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = self.unwrapInboundIn(data)
-        self.decoder?.decoded(part)
+        if self.decoder?.decoded(part) == .headBytesLost {
+            // Nothing this connection sends after the head can be used; 400 and close.
+            self.execute(self.machine.parseError(.invalidHeaderToken), context: context)
+            self.deliverPipelined(context: context)
+            return
+        }
         if case .handle(let part) = self.machine.partArrived(part) {
             self.handle(part, context: context)
         }

@@ -23,29 +23,35 @@ public final class ScriptedBackend: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let serverChannel: any Channel
     private let heads: NIOLockedValueBox<[[UInt8]]>
+    private let streams: NIOLockedValueBox<[[UInt8]]>
 
-    private init(group: MultiThreadedEventLoopGroup, serverChannel: any Channel, heads: NIOLockedValueBox<[[UInt8]]>) {
+    private init(
+        group: MultiThreadedEventLoopGroup, serverChannel: any Channel,
+        heads: NIOLockedValueBox<[[UInt8]]>, streams: NIOLockedValueBox<[[UInt8]]>
+    ) {
         self.group = group
         self.serverChannel = serverChannel
         self.heads = heads
+        self.streams = streams
         self.port = serverChannel.localAddress?.port ?? 0
     }
 
     public static func start(response: [UInt8], then ending: Ending = .close) async throws -> ScriptedBackend {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let heads = NIOLockedValueBox<[[UInt8]]>([])
+        let streams = NIOLockedValueBox<[[UInt8]]>([])
         do {
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ScriptedResponder(response: response, ending: ending, heads: heads))
+                            ScriptedResponder(response: response, ending: ending, heads: heads, streams: streams))
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0)
                 .get()
-            return ScriptedBackend(group: group, serverChannel: channel, heads: heads)
+            return ScriptedBackend(group: group, serverChannel: channel, heads: heads, streams: streams)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -58,6 +64,10 @@ public final class ScriptedBackend: Sendable {
 
     /// The raw request heads received so far, `\r\n\r\n` included, one per connection.
     public var requestHeads: [[UInt8]] { self.heads.withLockedValue { $0 } }
+
+    /// Every byte each connection sent (head, body and anything after), one entry per
+    /// connection in accept order.
+    public var receivedBytes: [[UInt8]] { self.streams.withLockedValue { $0 } }
 
     public func shutdown() async throws {
         try? await self.serverChannel.close()
@@ -73,18 +83,34 @@ private final class ScriptedResponder: ChannelInboundHandler {
     private let response: [UInt8]
     private let ending: ScriptedBackend.Ending
     private let heads: NIOLockedValueBox<[[UInt8]]>
+    private let streams: NIOLockedValueBox<[[UInt8]]>
+    private var stream: Int?
     private var received: [UInt8] = []
     private var answered = false
 
-    init(response: [UInt8], ending: ScriptedBackend.Ending, heads: NIOLockedValueBox<[[UInt8]]>) {
+    init(
+        response: [UInt8], ending: ScriptedBackend.Ending,
+        heads: NIOLockedValueBox<[[UInt8]]>, streams: NIOLockedValueBox<[[UInt8]]>
+    ) {
         self.response = response
         self.ending = ending
         self.heads = heads
+        self.streams = streams
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.stream = self.streams.withLockedValue { streams in
+            streams.append([])
+            return streams.count - 1
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = self.unwrapInboundIn(data).readableBytesView
+        if let stream = self.stream { self.streams.withLockedValue { $0[stream] += bytes } }
         guard !self.answered else { return }
-        self.received += self.unwrapInboundIn(data).readableBytesView
+        self.received += bytes
         guard let headEnd = self.headEnd() else { return }
         self.answered = true
         self.heads.withLockedValue { $0.append(Array(self.received[..<headEnd])) }

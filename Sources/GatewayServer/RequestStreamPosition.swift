@@ -1,0 +1,73 @@
+import CORSPolicy
+import NIOHTTP1
+
+/// Where the next unread request byte falls, followed from the parts NIO's decoder produces:
+/// in a request head (or between requests), or in a body. The request decoder escapes obs-text
+/// in head bytes only (`RawByteEscapes`), so it must never take a body byte for a head byte;
+/// a body's end is known ahead only when its length is.
+struct RequestStreamPosition: Equatable {
+    enum Place: Equatable {
+        /// The next bytes start or continue a request head.
+        case head
+        /// A body: `remaining` bytes of it when it has a length, nil when chunked.
+        case body(remaining: Int?)
+    }
+
+    private(set) var place = Place.head
+
+    mutating func decoded(_ part: HTTPServerRequestPart) {
+        switch part {
+        case .head(let head):
+            self.place = .body(remaining: Self.bodyLength(head.headers))
+        case .body(let bytes):
+            if case .body(let remaining?) = self.place {
+                self.place = .body(remaining: max(0, remaining - bytes.readableBytes))
+            }
+        case .end:
+            self.place = .head
+        }
+    }
+
+    /// How many of `available` bytes can go to the decoder knowing that none of them is a head
+    /// byte: the rest of a body with a length; nil when the body's end is unknown (chunked, or
+    /// its length read otherwise than llhttp read it).
+    func bodyBytesAhead(of available: Int) -> Int? {
+        guard case .body(let remaining?) = self.place, remaining > 0 else { return nil }
+        return min(remaining, available)
+    }
+
+    /// The Content-Length llhttp framed the body by (it refuses a request with two different
+    /// ones, and one beside Transfer-Encoding); nil for a chunked body. A request with neither
+    /// has no body: its end comes with its head.
+    private static func bodyLength(_ headers: HTTPHeaders) -> Int? {
+        var length: Int?
+        for (name, value) in headers {
+            if name.utf8.count == 17, nameEquals(name, "transfer-encoding") { return nil }
+            if length == nil, name.utf8.count == 14, nameEquals(name, "content-length") {
+                length = Self.decimal(value)
+                if length == nil { return nil }
+            }
+        }
+        return length ?? 0
+    }
+
+    /// Digits with optional whitespace around them, as llhttp reads a Content-Length.
+    private static func decimal(_ value: String) -> Int? {
+        var result = 0
+        var digits = 0
+        var trailing = false
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where !trailing:
+                guard digits < 18 else { return nil }
+                result = result * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                if digits > 0 { trailing = true }
+            default:
+                return nil
+            }
+        }
+        return digits > 0 ? result : nil
+    }
+}
