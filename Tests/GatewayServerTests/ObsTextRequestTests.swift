@@ -22,7 +22,8 @@ struct ObsTextRequestTests {
     }
 
     private func withRawBackend(_ body: (GatewayHarness, ScriptedBackend) async throws -> Void) async throws {
-        let backend = try await ScriptedBackend.start(response: Self.answer)
+        // It answers once the whole request is in: an early answer would cut the upload short.
+        let backend = try await ScriptedBackend.start(response: Self.answer, waitsForBody: true)
         do {
             try await withGateway(frontOf: backend.baseURL) { try await body($0, backend) }
         } catch {
@@ -34,10 +35,11 @@ struct ObsTextRequestTests {
 
     /// Polls until the backend has recorded what a test waits for (its bytes arrive on its own
     /// event loop); fails the test after 3 seconds.
-    static func waitUntil(_ condition: () -> Bool) async throws {
+    static func waitUntil(_ what: @autoclosure () -> String = "", _ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(3)
         while !condition() {
-            try #require(ContinuousClock.now < deadline, "the backend did not receive what was expected in 3 seconds")
+            let late = ContinuousClock.now >= deadline
+            try #require(!late, "the backend did not receive what was expected in 3 seconds: \(what())")
             try await Task.sleep(for: .milliseconds(10))
         }
     }
@@ -98,7 +100,7 @@ struct ObsTextRequestTests {
             try client.send(post + Self.get("/fn/next"))
             #expect(try client.readResponse(timeout: .seconds(5)).status == 200)
             #expect(try client.readResponse(timeout: .seconds(5)).status == 200)
-            try await Self.waitUntil { backend.receivedBytes.count == 2 && backend.receivedBytes[0].count > body.count }
+            try await Self.waitUntil("two requests, the first with its body: \(backend.receivedBytes.map(\.count))") { backend.receivedBytes.count == 2 && backend.receivedBytes[0].count > body.count }
             let streams = backend.receivedBytes
             Self.expectLines(Self.obsTextLines, in: streams[0])
             #expect(streams[0].suffix(body.count).elementsEqual(body), "the body changed on its way")

@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -36,7 +37,9 @@ public final class ScriptedBackend: Sendable {
         self.port = serverChannel.localAddress?.port ?? 0
     }
 
-    public static func start(response: [UInt8], then ending: Ending = .close) async throws -> ScriptedBackend {
+    /// `waitsForBody`: answer only once the body the head's Content-Length announces is in,
+    /// so the upload is never cut short by an early answer.
+    public static func start(response: [UInt8], then ending: Ending = .close, waitsForBody: Bool = false) async throws -> ScriptedBackend {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let heads = NIOLockedValueBox<[[UInt8]]>([])
         let streams = NIOLockedValueBox<[[UInt8]]>([])
@@ -46,7 +49,7 @@ public final class ScriptedBackend: Sendable {
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ScriptedResponder(response: response, ending: ending, heads: heads, streams: streams))
+                            ScriptedResponder(response: response, ending: ending, waitsForBody: waitsForBody, heads: heads, streams: streams))
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0)
@@ -58,8 +61,8 @@ public final class ScriptedBackend: Sendable {
         }
     }
 
-    public static func start(response: String, then ending: Ending = .close) async throws -> ScriptedBackend {
-        try await self.start(response: Array(response.utf8), then: ending)
+    public static func start(response: String, then ending: Ending = .close, waitsForBody: Bool = false) async throws -> ScriptedBackend {
+        try await self.start(response: Array(response.utf8), then: ending, waitsForBody: waitsForBody)
     }
 
     /// The raw request heads received so far, `\r\n\r\n` included, one per connection.
@@ -82,6 +85,7 @@ private final class ScriptedResponder: ChannelInboundHandler {
 
     private let response: [UInt8]
     private let ending: ScriptedBackend.Ending
+    private let waitsForBody: Bool
     private let heads: NIOLockedValueBox<[[UInt8]]>
     private let streams: NIOLockedValueBox<[[UInt8]]>
     private var stream: Int?
@@ -89,11 +93,12 @@ private final class ScriptedResponder: ChannelInboundHandler {
     private var answered = false
 
     init(
-        response: [UInt8], ending: ScriptedBackend.Ending,
+        response: [UInt8], ending: ScriptedBackend.Ending, waitsForBody: Bool,
         heads: NIOLockedValueBox<[[UInt8]]>, streams: NIOLockedValueBox<[[UInt8]]>
     ) {
         self.response = response
         self.ending = ending
+        self.waitsForBody = waitsForBody
         self.heads = heads
         self.streams = streams
     }
@@ -112,6 +117,7 @@ private final class ScriptedResponder: ChannelInboundHandler {
         guard !self.answered else { return }
         self.received += bytes
         guard let headEnd = self.headEnd() else { return }
+        if self.waitsForBody, self.received.count < headEnd + self.contentLength(head: self.received[..<headEnd]) { return }
         self.answered = true
         self.heads.withLockedValue { $0.append(Array(self.received[..<headEnd])) }
 
@@ -128,6 +134,13 @@ private final class ScriptedResponder: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// The head's Content-Length, 0 without one.
+    private func contentLength(head: ArraySlice<UInt8>) -> Int {
+        let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n")
+        let line = lines.first { $0.lowercased().hasPrefix("content-length:") }
+        return line.flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
     }
 
     /// Index just past the `\r\n\r\n` ending the request head, once it has arrived.
