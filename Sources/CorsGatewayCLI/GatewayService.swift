@@ -12,7 +12,7 @@ import UnixSignals
 /// stop accepting and turn `/readyz` 503, let requests in flight finish within the budget,
 /// close the admin listener, and shut the curl engine down last, once no transfer needs it.
 struct GatewayService: Service {
-    let listen: [ListenAddress]
+    let listen: [ListenEntry]
     let admin: ListenAddress?
     let endpoints: AdminEndpoints
     let group: EventLoopGroup
@@ -23,10 +23,11 @@ struct GatewayService: Service {
 
     func run() async throws {
         let server = self.endpoints.server
-        for address in self.listen {
-            let channel = try await server.bind(address)
+        for (index, entry) in self.listen.enumerated() {
+            let channel = try await server.bind(entry, index: index)
             // Tests and scripts read this line to learn the port when listening on port 0.
-            self.output.write("listening on \(Self.describe(channel.localAddress) ?? "\(address)")")
+            let kind = entry.tls == nil ? "" : "tls "
+            self.output.write("\(kind)listening on \(Self.describe(channel.localAddress) ?? entry.address)")
         }
         var adminChannel: Channel?
         if let admin = self.admin {

@@ -67,13 +67,13 @@ struct Serve: AsyncParsableCommand {
         let metrics = GatewayMetrics()
         let accessLog = LineLogger(label: "cors-gateway.access", format: self.logFormat, logLevel: self.logLevel, writer: output)
         let telemetry = RequestTelemetry(metrics: metrics, accessLog: self.accessLog ? accessLog : nil)
-        let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
+        let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry, configDirectory: directory)
         let reloader = ConfigReloader(
             path: path, configDirectory: directory, initial: initial, store: store, metrics: metrics,
             logger: Logger(label: "cors-gateway.reload")
         )
         let gateway = GatewayService(
-            listen: config.listen.compactMap(ListenAddress.init),  // validated by the loader
+            listen: config.listen,
             admin: config.admin.flatMap(ListenAddress.init),
             endpoints: AdminEndpoints(
                 server: server, engine: engine, reloader: reloader, store: store, droppedLogLines: { output.droppedLines }),

@@ -25,7 +25,7 @@ public struct ActiveConfig: Sendable {
     public let hash: String
     /// The top-level sections in force. `listen` and `admin` are the ones bound at start:
     /// changing them needs a restart.
-    public let listen: [String]
+    public let listen: [ListenEntry]
     public let admin: String?
     public let limits: Limits
     public let defaults: Defaults?
@@ -45,7 +45,7 @@ public struct ActiveConfig: Sendable {
     }
 
     init(
-        generation: Int, hash: String, listen: [String], admin: String?, limits: Limits, defaults: Defaults?,
+        generation: Int, hash: String, listen: [ListenEntry], admin: String?, limits: Limits, defaults: Defaults?,
         backends: [String: BackendConfig], routes: [RouteState], table: RouteTable
     ) {
         self.generation = generation

@@ -155,28 +155,12 @@ struct ConfigAnalysis: Sendable {
         diagnostics.warning(secure.path, "\(route) allows credentials and leaves sameSite null, so its cookies without a SameSite get SameSite=None, which browsers refuse without Secure; set secure true, or an explicit sameSite")
     }
 
-    private static func listen(_ root: ObjectReader, _ top: inout Diagnostics) -> [String] {
-        let path = root.path.key("listen")
+    private static func listen(_ root: ObjectReader, _ top: inout Diagnostics) -> [ListenEntry] {
         guard let value = root.value("listen") else { return GatewayConfig.defaultListen }
-        let addresses = JSONRead.stringArray(refusingEmpty: "at least one address is required; allowed: \"host:port\" strings")(value, path, &top) ?? []
-        var firstIndex: [ListenAddress: Int] = [:]
-        for (index, text) in addresses.enumerated() {
-            switch ListenAddress.parse(text) {
-            case .failure(let violation):
-                top.error(path.index(index), violation.message)
-            case .success(let address):
-                // Port 0 binds a fresh port each time, so repeating it is not a conflict.
-                if address.port != 0, let first = firstIndex[address] {
-                    top.error(path.index(index), "the same address as listen[\(first)]; each address can be bound once")
-                } else {
-                    firstIndex[address] = index
-                }
-            }
-        }
-        return addresses
+        return ListenFields.decode(value, root.path.key("listen"), &top)
     }
 
-    private static func admin(_ root: ObjectReader, listen: [String], _ top: inout Diagnostics) -> String? {
+    private static func admin(_ root: ObjectReader, listen: [ListenEntry], _ top: inout Diagnostics) -> String? {
         let path = root.path.key("admin")
         let admin: String
         switch root.value("admin") {
@@ -194,7 +178,7 @@ struct ConfigAnalysis: Sendable {
         case .failure(let violation):
             top.error(path, violation.message)
         case .success(let address):
-            if address.port != 0, let clash = listen.firstIndex(where: { ListenAddress($0) == address }) {
+            if address.port != 0, let clash = listen.firstIndex(where: { $0.listenAddress == address }) {
                 let which = root.value("admin") == nil ? "the default admin address \(admin)" : "the admin address"
                 top.error(path, "\(which) is also listen[\(clash)]; allowed: another address, or null to disable the admin API")
             }

@@ -4,11 +4,11 @@
 // validated instances; building one in code is for tests and goes through `ConfigLoader.load(config:)`.
 
 public struct GatewayConfig: Sendable, Equatable {
-    public static let defaultListen = ["0.0.0.0:8080"]
+    public static let defaultListen = [ListenEntry(address: "0.0.0.0:8080")]
     public static let defaultAdmin = "127.0.0.1:9901"
 
-    /// "host:port" addresses to accept clients on (IPv6 as "[::1]:8080").
-    public var listen: [String]
+    /// Where to accept clients: "host:port" (IPv6 as "[::1]:8080"), each with or without TLS.
+    public var listen: [ListenEntry]
     /// The admin listener's "host:port"; nil when the file sets `"admin": null`.
     public var admin: String?
     public var limits: Limits
@@ -18,7 +18,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public var routes: [RouteConfig]
 
     public init(
-        listen: [String] = GatewayConfig.defaultListen,
+        listen: [ListenEntry] = GatewayConfig.defaultListen,
         admin: String? = GatewayConfig.defaultAdmin,
         limits: Limits = Limits(),
         backends: [String: BackendConfig] = [:],

@@ -59,7 +59,7 @@ public struct ListenAddress: Sendable, Equatable, Hashable, CustomStringConverti
 
 extension GatewayConfig {
     /// `listen` parsed; every entry parses in a config that passed validation.
-    public var listenAddresses: [ListenAddress] { listen.compactMap(ListenAddress.init) }
+    public var listenAddresses: [ListenAddress] { listen.compactMap(\.listenAddress) }
 
     /// `admin` parsed; nil when the admin API is disabled.
     public var adminAddress: ListenAddress? { admin.flatMap(ListenAddress.init) }

@@ -30,7 +30,7 @@ extension GatewayConfig: Codable {
 
     public var jsonValue: JSONValue {
         var members: [(key: String, value: JSONValue)] = [
-            ("listen", .array(listen.map(JSONValue.string))),
+            ("listen", .array(listen.map(\.jsonValue))),
             ("admin", admin.map(JSONValue.string) ?? .null),
             ("limits", limits.jsonValue),
             ("backends", .object(backends.sorted { $0.key < $1.key }.map { ($0.key, $0.value.jsonValue) })),
@@ -161,4 +161,21 @@ extension HeaderEdits: Codable {
 
 extension JSONValue {
     static func integer(_ value: Int) -> JSONValue { .number(Double(value)) }
+}
+
+extension ListenEntry {
+    /// A plain listener as the bare string it can be written as; a TLS one as an object.
+    public var jsonValue: JSONValue {
+        guard let tls else { return .string(self.address) }
+        return .object([
+            ("address", .string(self.address)),
+            ("tls", .object([
+                ("certificates", .array(tls.certificates.map { pair in
+                    .object([("certificateChain", .string(pair.certificateChain)), ("privateKey", .string(pair.privateKey))])
+                })),
+                ("minimumVersion", .string(tls.minimumVersion.rawValue)),
+                ("alpn", .array(tls.alpn.map { .string($0.rawValue) })),
+            ])),
+        ])
+    }
 }

@@ -65,7 +65,12 @@ public enum ReloadPlanner {
 
         if config.limits != active.limits { report.settings.append("limits") }
         if config.defaults != active.defaults { report.settings.append("defaults") }
-        if config.listen != active.listen { report.needsRestart.append("listen") }
+        // Addresses, and whether each speaks TLS, are bound at start; certificates and ALPN
+        // apply to the next handshakes (SPEC §12).
+        let sameBindings = config.listen.map(\.binding) == active.listen.map(\.binding)
+        if !sameBindings { report.needsRestart.append("listen") }
+        let listen = sameBindings ? config.listen : active.listen
+        if listen != active.listen { report.settings.append("tls") }
         if config.admin != active.admin { report.needsRestart.append("admin") }
 
         let changed = !(report.applied.isEmpty && report.added.isEmpty && report.removed.isEmpty && report.settings.isEmpty
@@ -77,7 +82,7 @@ public enum ReloadPlanner {
             report.result = .applied
         }
         let nextActive = ActiveConfig(
-            generation: report.generation, hash: hash, listen: active.listen, admin: active.admin,
+            generation: report.generation, hash: hash, listen: listen, admin: active.admin,
             limits: config.limits, defaults: config.defaults, backends: backendConfigs, routes: next,
             table: RouteTable(routes: next.map(\.route), backends: backends, defaultCORS: table.defaultCORS)
         )

@@ -28,6 +28,10 @@ public final class GatewayMetrics: Sendable {
     private let openConnections: Gauge
     private let transfersInFlight: Gauge
     private let logLinesDropped: Counter
+    private let connections: HandleCache<ConnectionSeries, Counter>
+    private let tlsHandshakeFailures: HandleCache<String, Counter>
+    private let certificateExpiry: HandleCache<ListenerSeries, Gauge>
+    private let certificateReloads: HandleCache<ListenerSeries, Counter>
     /// Makes setting the sampled values and emitting one step, so concurrent scrapes each report
     /// the values they were given; holds the dropped-line total the counter last reached.
     private let scrape = Mutex(0)
@@ -68,6 +72,37 @@ public final class GatewayMetrics: Sendable {
         openConnections = Gauge(label: MetricFamily.openConnections.rawValue, factory: factory)
         transfersInFlight = Gauge(label: MetricFamily.transfersInFlight.rawValue, factory: factory)
         logLinesDropped = Counter(label: MetricFamily.logLinesDropped.rawValue, factory: factory)
+        connections = HandleCache { series in
+            Counter(label: MetricFamily.connections.rawValue, dimensions: series.dimensions, factory: factory)
+        }
+        tlsHandshakeFailures = HandleCache { listener in
+            Counter(label: MetricFamily.tlsHandshakeFailures.rawValue, dimensions: [("listener", listener)], factory: factory)
+        }
+        certificateExpiry = HandleCache { series in
+            Gauge(label: MetricFamily.certificateExpiry.rawValue, dimensions: series.dimensions, factory: factory)
+        }
+        certificateReloads = HandleCache { series in
+            Counter(label: MetricFamily.certificateReloads.rawValue, dimensions: series.dimensions, factory: factory)
+        }
+    }
+
+    /// A client connection was accepted (SPEC §12); `protocolName` is "http/1.1" or "h2",
+    /// known once TLS has negotiated it.
+    public func recordConnection(listener: String, protocolName: String, tls: Bool) {
+        connections[ConnectionSeries(listener: listener, protocolName: protocolName, tls: tls)].increment()
+    }
+
+    public func recordTLSHandshakeFailure(listener: String) {
+        tlsHandshakeFailures[listener].increment()
+    }
+
+    /// `notAfter` in seconds since 1970.
+    public func setCertificateExpiry(listener: String, subject: String, notAfter: Int) {
+        certificateExpiry[ListenerSeries(listener: listener, name: "subject", value: subject)].record(notAfter)
+    }
+
+    public func recordCertificateReload(listener: String, applied: Bool) {
+        certificateReloads[ListenerSeries(listener: listener, name: "result", value: applied ? "applied" : "rejected")].increment()
     }
 
     /// `route` is "" for requests that matched no route; methods outside the standard ones count as `OTHER`.

@@ -13,6 +13,10 @@ enum MetricFamily: String, CaseIterable {
     case openConnections = "cors_gateway_open_connections"
     case transfersInFlight = "cors_gateway_upstream_transfers_in_flight"
     case logLinesDropped = "cors_gateway_log_lines_dropped_total"
+    case connections = "cors_gateway_connections_total"
+    case tlsHandshakeFailures = "cors_gateway_tls_handshake_failures_total"
+    case certificateExpiry = "cors_gateway_certificate_expiry_timestamp_seconds"
+    case certificateReloads = "cors_gateway_certificate_reloads_total"
 
     /// Plain text without backslashes or line breaks, so it needs no escaping on a HELP line.
     var help: String {
@@ -29,6 +33,10 @@ enum MetricFamily: String, CaseIterable {
         case .openConnections: "Client connections currently open."
         case .transfersInFlight: "Upstream transfers currently in flight."
         case .logLinesDropped: "Log lines dropped because stdout did not take them in time, or failed."
+        case .connections: "Client connections accepted, by listener, protocol and TLS."
+        case .tlsHandshakeFailures: "TLS handshakes that failed, by listener."
+        case .certificateExpiry: "When each served certificate expires, in seconds since 1970, by listener and subject."
+        case .certificateReloads: "Certificate reloads of a TLS listener, by result: applied, or rejected with the previous pair kept."
         }
     }
 

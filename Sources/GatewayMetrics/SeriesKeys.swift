@@ -30,3 +30,24 @@ struct RejectionSeries: Hashable, Sendable {
         [("route", route), ("reason", reason), ("mode", mode.rawValue)]
     }
 }
+
+struct ConnectionSeries: Hashable, Sendable {
+    let listener: String
+    let protocolName: String
+    let tls: Bool
+
+    var dimensions: [(String, String)] {
+        [("listener", listener), ("protocol", protocolName), ("tls", tls ? "true" : "false")]
+    }
+}
+
+struct ListenerSeries: Hashable, Sendable {
+    let listener: String
+    /// The second label's name and value (a certificate's subject, a reload's result).
+    let name: String
+    let value: String
+
+    var dimensions: [(String, String)] {
+        [("listener", listener), (name, value)]
+    }
+}

@@ -109,7 +109,8 @@ final class AdminHandler: ChannelInboundHandler {
                 active: endpoints.reloader.active,
                 lastReload: endpoints.reloader.lastReport,
                 source: endpoints.reloader.path,
-                runtimes: endpoints.store.current.runtimes
+                runtimes: endpoints.store.current.runtimes,
+                tls: endpoints.server.tlsStatus
             )
             self.respond(200, json: document.serialized(), head: head, context: context)
         default:  // POST /reload

@@ -39,10 +39,10 @@ struct ClientResponseHead {
         if !hasLength, Self.mayHaveBody(status: upstream.status) {
             if version == .http1_0 {
                 mustClose = true  // an HTTP/1.0 body without a length ends with the connection
-            } else {
+            } else if version.major == 1 {
                 transferEncoding = "chunked"  // curl de-chunked it; frame it again
                 lines.append(("Transfer-Encoding", "chunked"))
-            }
+            }  // HTTP/2: the stream's end frames the body
         }
         let framing = ResponseWire.framing(
             status: upstream.status, transferEncoding: transferEncoding, version: version, requestMethod: method)

@@ -2,7 +2,9 @@ import GatewayConfig
 
 /// The body of `GET /config` (SPEC §8): what runs, route by route, with where it came from.
 enum ConfigDocument {
-    static func render(active: ActiveConfig, lastReload: ReloadReport?, source: String, runtimes: BackendRuntimes) -> JSONValue {
+    static func render(
+        active: ActiveConfig, lastReload: ReloadReport?, source: String, runtimes: BackendRuntimes, tls: [JSONValue] = []
+    ) -> JSONValue {
         let routes: [JSONValue] = active.routes.map { state in
             let route = state.route
             // `config` is the route as written; `effective` merges `defaults` in (a stale
@@ -36,6 +38,8 @@ enum ConfigDocument {
             ("routes", .array(routes)),
             ("backends", .object(backends)),
             ("limits", active.limits.jsonValue),
+            // SPEC §12: what each TLS listener serves, and why a new pair was refused.
+            ("tls", .array(tls)),
         ])
     }
 }

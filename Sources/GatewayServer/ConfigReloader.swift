@@ -110,7 +110,7 @@ public final class ConfigReloader: Sendable {
         case .success(let runtimes):
             for warning in loaded.warnings { self.logger.warning("config: \(warning)") }
             // New requests see the new snapshot; requests in flight keep the one they started with.
-            self.store.replace(with: GatewaySnapshot(limits: next.limits, routes: next.table, runtimes: runtimes))
+            self.store.replace(with: GatewaySnapshot(limits: next.limits, routes: next.table, runtimes: runtimes, listen: next.listen))
             self.state.withVisibleLock(at: lockAddress(of: self)) { $0.active = next }
             return outcome.report
         }

@@ -1,9 +1,12 @@
 import CurlEngine
 import GatewayConfig
+import GatewayMetrics
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 import VisibleLock
 
@@ -16,22 +19,34 @@ public final class GatewayServer: Sendable {
     private let limiter: ConnectionLimiter
     private let listeners = Mutex<[Channel]>([])
     private let drainStarted = Atomic<Bool>(false)
+    /// Relative certificate paths are read against this (the config file's directory).
+    private let configDirectory: String
+    private let tlsListeners = EdgeTLSListeners()
     /// Access log and metrics of every request.
     public let telemetry: RequestTelemetry
 
-    public init(store: RouteTableStore, engine: any UpstreamClient, group: EventLoopGroup, telemetry: RequestTelemetry) {
+    public init(
+        store: RouteTableStore, engine: any UpstreamClient, group: EventLoopGroup, telemetry: RequestTelemetry,
+        configDirectory: String = "."
+    ) {
         self.store = store
         self.engine = engine
         self.group = group
         self.telemetry = telemetry
+        self.configDirectory = configDirectory
         self.limiter = ConnectionLimiter(store: store)
-        self.packageJsonWatch = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-            // A stat per watched package.json; the file is read only when it changed.
-            store.current.runtimes.refresh()
+        let tlsListeners = self.tlsListeners
+        self.fileWatch = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            // A stat per watched package.json and certificate file; a file is read only when it changed.
+            let snapshot = store.current
+            snapshot.runtimes.refresh()
+            for listener in tlsListeners.all {
+                Self.refresh(listener, listen: snapshot.listen, metrics: telemetry.metrics)
+            }
         }
     }
 
-    private let packageJsonWatch: RepeatedTask
+    private let fileWatch: RepeatedTask
 
     /// Client connections currently open.
     public var openConnections: Int {
@@ -43,13 +58,32 @@ public final class GatewayServer: Sendable {
         self.drainStarted.load(ordering: .relaxed)
     }
 
-    /// Binds one listener; returns its channel (whose `localAddress` has the real port).
-    /// Limits are read per connection, so a reload's new limits apply to new connections.
+    /// Binds a plain HTTP/1.1 listener.
     public func bind(_ address: ListenAddress) async throws -> Channel {
+        try await self.bind(ListenEntry(address: address.description), index: 0)
+    }
+
+    /// Binds `listen[index]`; returns its channel (whose `localAddress` has the real port).
+    /// Limits are read per connection, so a reload's new limits apply to new connections. A
+    /// TLS listener's certificates are read here; problems throw `ConfigIssues`.
+    public func bind(_ entry: ListenEntry, index: Int) async throws -> Channel {
+        guard let address = entry.listenAddress else {
+            throw ConfigIssues([ConfigIssue(path: "listen[\(index)]", message: "not a \"host:port\" address")])
+        }
         let store = self.store
         let engine = self.engine
         let limiter = self.limiter
         let telemetry = self.telemetry
+        let tls = try entry.tls.map { settings throws(ConfigIssues) in
+            try EdgeTLSListener(address: entry.address, path: "listen[\(index)].tls", settings: settings, directory: self.configDirectory)
+        }
+        if let tls {
+            self.tlsListeners.add(tls)
+            for (subject, notAfter) in tls.expiries {
+                telemetry.metrics.setCertificateExpiry(listener: tls.address, subject: subject, notAfter: notAfter)
+            }
+        }
+        let listenerName = entry.address
         let channel = try await ServerBootstrap(group: self.group)
             // A burst of connects must not overflow the accept queue: a dropped SYN costs the
             // client a 1 s (then 3 s) retransmit. Measured with 1,000 clients arriving while the
@@ -69,7 +103,12 @@ public final class GatewayServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.addConnectionHandlers(to: channel, store: store, engine: engine, telemetry: telemetry)
+                    if let tls {
+                        try EdgeTLSPipeline.configure(channel, .init(store: store, engine: engine, telemetry: telemetry, listener: tls))
+                    } else {
+                        telemetry.metrics.recordConnection(listener: listenerName, protocolName: "http/1.1", tls: false)
+                        try Self.addConnectionHandlers(to: channel, store: store, engine: engine, telemetry: telemetry)
+                    }
                 }
             }
             .bind(host: address.host, port: address.port)
@@ -80,7 +119,8 @@ public final class GatewayServer: Sendable {
 
     /// A client connection's pipeline: head timer, preflight fast lane, HTTP decoder, proxy.
     static func addConnectionHandlers(
-        to channel: Channel, store: RouteTableStore, engine: any UpstreamClient, telemetry: RequestTelemetry
+        to channel: Channel, store: RouteTableStore, engine: any UpstreamClient, telemetry: RequestTelemetry,
+        scheme: String = "http"
     ) throws {
         let limits = store.current.limits
         let timer = RequestHeadTimer(
@@ -98,7 +138,36 @@ public final class GatewayServer: Sendable {
         // the line split).
         let decoder = NonUpgradingRequestDecoder(limits: Self.decoderLimits(for: limits))
         try sync.addHandler(ByteToMessageHandler(decoder))
-        try sync.addHandler(ProxyHandler(store: store, upstream: engine, telemetry: telemetry, headTimer: timer, decoder: decoder))
+        try sync.addHandler(ProxyHandler(
+            store: store, upstream: engine, telemetry: telemetry, headTimer: timer, decoder: decoder, scheme: scheme))
+    }
+
+    /// A TLS listener's certificates after a reload or a change on disk (SPEC §12): applied,
+    /// or refused with the running pair kept, logged and counted.
+    private static func refresh(_ listener: EdgeTLSListener, listen: [ListenEntry], metrics: GatewayMetrics) {
+        guard let settings = listen.first(where: { $0.address == listener.address })?.tls else { return }
+        switch listener.refresh(to: settings) {
+        case .unchanged:
+            return
+        case .applied:
+            metrics.recordCertificateReload(listener: listener.address, applied: true)
+            for (subject, notAfter) in listener.expiries {
+                metrics.setCertificateExpiry(listener: listener.address, subject: subject, notAfter: notAfter)
+            }
+            Self.logger.info("certificates reloaded", metadata: ["listener": "\(listener.address)"])
+        case .rejected(let problems):
+            metrics.recordCertificateReload(listener: listener.address, applied: false)
+            Self.logger.error("certificates not reloaded; the previous ones stay in use", metadata: [
+                "listener": "\(listener.address)", "errors": "\(problems.map(\.description).joined(separator: "; "))",
+            ])
+        }
+    }
+
+    private static let logger = Logger(label: "cors-gateway.tls")
+
+    /// Each TLS listener as `/config` shows it.
+    public var tlsStatus: [JSONValue] {
+        self.tlsListeners.all.map(\.status)
     }
 
     /// Graceful shutdown (SPEC §8): stop accepting, close idle connections, let in-flight
@@ -106,7 +175,7 @@ public final class GatewayServer: Sendable {
     /// and cut off the rest. Returns when every client connection is closed.
     public func drain(budget: TimeAmount) async {
         guard !self.drainStarted.exchange(true, ordering: .relaxed) else { return }
-        self.packageJsonWatch.cancel()
+        self.fileWatch.cancel()
         let listeners = self.listeners.withVisibleLock(at: lockAddress(of: self)) { $0 }
         for listener in listeners { try? await listener.close() }
         for channel in self.limiter.openChannels {
@@ -132,7 +201,7 @@ public final class GatewayServer: Sendable {
 
     /// Stops background work without draining (tests that tear down their own listeners).
     public func stop() {
-        self.packageJsonWatch.cancel()
+        self.fileWatch.cancel()
     }
 
     /// The decoder guards memory with generous bounds; the exact SPEC limits (431) are checked

@@ -17,10 +17,24 @@ final class ProxyHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// What the channel carries: a client connection speaking HTTP/1.1 (responses written as
+    /// bytes, `ResponseWire`), or one HTTP/2 stream (responses as typed parts for
+    /// `HTTP2FramePayloadToHTTP1ServerCodec`, `HTTP2ResponseParts`).
+    enum Wire {
+        case http1
+        case http2
+    }
+
     private let store: RouteTableStore
     private let upstream: any UpstreamClient
     private let telemetry: RequestTelemetry
-    private let headTimer: RequestHeadTimer
+    /// The connection's head and idle timeouts; nil on an HTTP/2 stream (the connection has its own).
+    private let headTimer: RequestHeadTimer?
+    private let wire: Wire
+    /// Where the request came in, for `X-Forwarded-Proto` (SPEC §12).
+    private let scheme: String
+    /// On an HTTP/2 stream: the write that ends the response, which a close must wait for.
+    private var responseEnded: EventLoopFuture<Void>?
     /// The decoder in front, told of every part; nil when parts come from elsewhere (tests).
     private let decoder: NonUpgradingRequestDecoder?
     private var machine: ConnectionStateMachine
@@ -40,8 +54,8 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var deliveringPipelined = false
 
     init(
-        store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer,
-        decoder: NonUpgradingRequestDecoder? = nil
+        store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer?,
+        decoder: NonUpgradingRequestDecoder? = nil, wire: Wire = .http1, scheme: String = "http"
     ) {
         // A reload's limits apply to connections opened after it.
         self.machine = ConnectionStateMachine(maxPipelinedRequests: store.current.limits.maxPipelinedRequests)
@@ -50,6 +64,8 @@ final class ProxyHandler: ChannelDuplexHandler {
         self.telemetry = telemetry
         self.headTimer = headTimer
         self.decoder = decoder
+        self.wire = wire
+        self.scheme = scheme
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -85,7 +101,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            self.headTimer.headReceived()
+            self.headTimer?.headReceived()
             self.receivedHead(head, context: context)
         case .body(let buffer):
             self.record?.requestBodyBytes += buffer.readableBytes
@@ -136,7 +152,7 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         switch drain {
         case .finishCurrentExchange:
-            self.execute(self.machine.drainStarted(sawPartialHead: self.headTimer.sawPartialHead), context: context)
+            self.execute(self.machine.drainStarted(sawPartialHead: self.headTimer?.sawPartialHead ?? false), context: context)
         case .deadlineReached:
             self.execute(self.machine.drainDeadlineReached(), context: context)
         }
@@ -162,12 +178,16 @@ final class ProxyHandler: ChannelDuplexHandler {
     // MARK: Request head
 
     private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var head = head
+        // HTTP/2 may split Cookie into several fields; HTTP/1.1 backends expect one (RFC 9113 §8.2.3).
+        if self.wire == .http2 { head.headers = HTTP2ResponseParts.joiningCookies(head.headers) }
         let snapshot = self.store.current
         let limits = snapshot.limits
         let scan = RequestHeadScan(head.headers)
         let requestId = RequestID.resolve(clientValue: scan.requestId)
         let (path, query) = RequestHeadCheck.splitTarget(head.uri)
         self.record = RequestRecord(started: .now(), requestId: requestId, method: head.method.rawValue, path: path)
+        if head.version != .http1_1 { self.record?.protocolName = head.version.major == 2 ? "HTTP/2" : "HTTP/1.0" }
         let disposition = self.route(head, scan: scan, snapshot: snapshot, path: path, query: query, requestId: requestId, context: context)
         self.bodyTimeout = .milliseconds(Int64(limits.bodyTimeoutMs))
         self.execute(
@@ -224,13 +244,13 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.decidedAnswer = (preflight.answer(requestId: requestId), nil)
             return .answerLocally(close: false)
         }
-        let framing = RequestHeadCheck.bodyFraming(scan)
+        let framing = self.wire == .http2 ? RequestHeadCheck.http2BodyFraming(scan, method: head.method) : RequestHeadCheck.bodyFraming(scan)
         if case .known(let length) = framing, length > limits.maxRequestBodyBytes {
             return answer(.bodyTooLarge, cors: cors, close: true)
         }
         let forwarding = ForwardingContext(
             clientAddress: context.channel.remoteAddress?.ipAddress ?? "",
-            scheme: "http",
+            scheme: self.scheme,
             host: scan.host,
             requestId: requestId
         )
@@ -269,15 +289,22 @@ final class ProxyHandler: ChannelDuplexHandler {
         switch actions.connection {
         case .closeAfterWrites?:
             // Closing fails writes still queued: close once the last one is out.
-            context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
-                .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            let written: EventLoopFuture<Void>
+            switch self.wire {
+            case .http1: written = context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
+            case .http2:
+                // Closing a stream whose response ended resets only what the client still sends.
+                context.flush()
+                written = self.responseEnded ?? context.eventLoop.makeSucceededVoidFuture()
+            }
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .abort?:
             context.flush()
             context.close(promise: nil)
         case nil:
             break
         }
-        if actions.exchangeEnded { self.headTimer.exchangeFinished() }
+        if actions.exchangeEnded { self.headTimer?.exchangeFinished() }
     }
 
     private func executeUpstream(_ action: ConnectionActions.Upstream, body: ByteBuffer?, context: ChannelHandlerContext) {
@@ -312,9 +339,14 @@ final class ProxyHandler: ChannelDuplexHandler {
         case .interimContinue:
             // The client waits for this before sending its body (curl: up to 1 s). The body
             // streams upstream, so the gateway answers the expectation itself.
-            var interim = context.channel.allocator.buffer(capacity: 32)
-            ResponseWire.writeHead(status: 100, version: self.exchange?.version ?? .http1_1, lines: [], requestMethod: nil, into: &interim)
-            context.writeAndFlush(self.wrapOutboundOut(interim), promise: nil)
+            switch self.wire {
+            case .http1:
+                var interim = context.channel.allocator.buffer(capacity: 32)
+                ResponseWire.writeHead(status: 100, version: self.exchange?.version ?? .http1_1, lines: [], requestMethod: nil, into: &interim)
+                context.writeAndFlush(self.wrapOutboundOut(interim), promise: nil)
+            case .http2:
+                context.writeAndFlush(NIOAny(HTTP2ResponseParts.head(status: 100, lines: [])), promise: nil)
+            }
         case .head(let close):
             guard let head, let exchange = self.exchange else { return }
             var lines = head.lines
@@ -324,9 +356,14 @@ final class ProxyHandler: ChannelDuplexHandler {
                 lines.append(("Connection", "keep-alive"))
             }
             self.record?.status = head.status
-            var buffer = context.channel.allocator.buffer(capacity: 1024)
-            ResponseWire.writeHead(status: head.status, version: exchange.version, lines: lines, requestMethod: exchange.method, into: &buffer)
-            context.write(self.wrapOutboundOut(buffer), promise: nil)
+            switch self.wire {
+            case .http1:
+                var buffer = context.channel.allocator.buffer(capacity: 1024)
+                ResponseWire.writeHead(status: head.status, version: exchange.version, lines: lines, requestMethod: exchange.method, into: &buffer)
+                context.write(self.wrapOutboundOut(buffer), promise: nil)
+            case .http2:
+                context.write(NIOAny(HTTP2ResponseParts.head(status: head.status, lines: lines)), promise: nil)
+            }
         case .body(let chunked):
             guard let body, let transfer = self.exchange?.transfer else { return }
             let count = body.readableBytes
@@ -334,7 +371,9 @@ final class ProxyHandler: ChannelDuplexHandler {
             self.record?.responseBodyBytes += count
             let written = context.eventLoop.makePromise(of: Void.self)
             written.futureResult.assumeIsolated().whenComplete { _ in transfer.responseBytesWritten(count) }
-            if chunked {
+            if self.wire == .http2 {
+                context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: written)
+            } else if chunked {
                 // Writes complete in order: the last one's promise covers the chunk.
                 context.write(self.wrapOutboundOut(ResponseWire.chunkPrefix(count: count, allocator: context.channel.allocator)), promise: nil)
                 context.write(self.wrapOutboundOut(body), promise: nil)
@@ -347,7 +386,14 @@ final class ProxyHandler: ChannelDuplexHandler {
         case .end(let lastChunk):
             // Only the upstream's events end a response this way; their batch ends with a flush.
             if let record { self.finishRecord(completed: record == .completed) }
-            if lastChunk { context.write(self.wrapOutboundOut(ResponseWire.lastChunk), promise: nil) }
+            switch self.wire {
+            case .http1:
+                if lastChunk { context.write(self.wrapOutboundOut(ResponseWire.lastChunk), promise: nil) }
+            case .http2:
+                let ended = context.eventLoop.makePromise(of: Void.self)
+                context.write(NIOAny(HTTPServerResponsePart.end(nil)), promise: ended)
+                self.responseEnded = ended.futureResult
+            }
         }
     }
 
@@ -375,12 +421,16 @@ final class ProxyHandler: ChannelDuplexHandler {
             let requestId = RequestID.generate()
             answer = .error(error == .headerOverflow ? .headersTooLarge : .badRequest, requestId: requestId)
             self.record = RequestRecord(started: .now(), requestId: requestId, method: "-", path: "-")
-            self.headTimer.headReceived()
+            self.headTimer?.headReceived()
             (method, version) = (nil, .http1_1)
         }
         if let cors { answer.headers = cors.apply(to: answer.headers) }
         self.record?.status = answer.status
         self.record?.responseBodyBytes += answer.body?.readableBytes ?? 0
+        if self.wire == .http2 {
+            self.writeLocalAnswerParts(answer, method: method, record: record, context: context)
+            return
+        }
         var buffer = context.channel.allocator.buffer(capacity: 512 + (answer.body?.readableBytes ?? 0))
         let framing = ResponseWire.writeHead(
             status: answer.status, version: version, lines: answer.headers, closing: answer.closingLines(close: close),
@@ -390,6 +440,21 @@ final class ProxyHandler: ChannelDuplexHandler {
         }
         if let record { self.finishRecord(completed: record == .completed) }
         context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// A local answer on an HTTP/2 stream: head, body (none for HEAD), end.
+    private func writeLocalAnswerParts(
+        _ answer: LocalAnswer, method: HTTPMethod?, record: ConnectionActions.Record?, context: ChannelHandlerContext
+    ) {
+        let closing = answer.closingLines(close: false)
+        context.write(NIOAny(HTTP2ResponseParts.head(status: answer.status, lines: answer.headers, closing: closing)), promise: nil)
+        if let body = answer.body, method != .HEAD, body.readableBytes > 0 {
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        }
+        if let record { self.finishRecord(completed: record == .completed) }
+        let ended = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: ended)
+        self.responseEnded = ended.futureResult
     }
 
     private func arm(_ deadline: ConnectionActions.Deadline) {

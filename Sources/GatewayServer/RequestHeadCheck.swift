@@ -48,6 +48,19 @@ enum RequestHeadCheck {
 
     /// How the request body is framed (the decoder already rejected conflicting framing, and
     /// framed the body by this Content-Length, optional whitespace and all: SPEC §11).
+    /// On an HTTP/2 stream DATA frames carry the body until the stream ends, with or without a
+    /// `content-length`; the head does not say whether any follow. Methods that define a body
+    /// stream it to the backend chunked; the others (GET, HEAD, OPTIONS, DELETE) are taken as
+    /// bodiless, as browsers send them.
+    static func http2BodyFraming(_ scan: RequestHeadScan, method: HTTPMethod) -> UpstreamRequest.BodyFraming {
+        let framing = Self.bodyFraming(scan)
+        guard framing == .none else { return framing }
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .DELETE: return .none
+        default: return .chunked
+        }
+    }
+
     static func bodyFraming(_ scan: RequestHeadScan) -> UpstreamRequest.BodyFraming {
         if scan.hasTransferEncoding { return .chunked }
         if let contentLength = scan.contentLength {

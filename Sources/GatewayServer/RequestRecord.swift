@@ -36,6 +36,8 @@ struct RequestRecord {
     var cors = CORSOutcome.none
     /// False when the connection ended before the response did.
     var completed = true
+    /// "HTTP/1.1", "HTTP/1.0" or "HTTP/2" (SPEC §12: the access log records the protocol).
+    var protocolName = "HTTP/1.1"
 
     init(started: NIODeadline, requestId: String, method: String, path: String) {
         self.started = started

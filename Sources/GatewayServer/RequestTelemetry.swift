@@ -78,6 +78,7 @@ public final class RequestTelemetry: Sendable {
             }
             fields.add("method", record.method)
             fields.add("path", record.path)
+            fields.add("protocol", record.protocolName)
             fields.add("request_id", record.requestId)
             fields.add("route", record.route)
             fields.add("status", record.status)

@@ -8,11 +8,14 @@ public struct GatewaySnapshot: Sendable {
     public let limits: Limits
     public let routes: RouteTable
     public let runtimes: BackendRuntimes
+    /// The listeners as configured: TLS listeners take their certificates from here (SPEC §12).
+    public let listen: [ListenEntry]
 
-    public init(limits: Limits, routes: RouteTable, runtimes: BackendRuntimes) {
+    public init(limits: Limits, routes: RouteTable, runtimes: BackendRuntimes, listen: [ListenEntry] = []) {
         self.limits = limits
         self.routes = routes
         self.runtimes = runtimes
+        self.listen = listen
     }
 }
 

@@ -8,7 +8,7 @@ struct DecodingTests {
         let result = load(#"{ "backends": { "b": { "url": "http://127.0.0.1:9001" } }, "routes": [] }"#)
         #expect(result.isValid, "\(result.errorDescriptions)")
         let config = try #require(result.config)
-        #expect(config.listen == ["0.0.0.0:8080"])
+        #expect(config.listen.map(\.address) == ["0.0.0.0:8080"])
         #expect(config.admin == "127.0.0.1:9901")
         #expect(config.limits == Limits(
             maxRequestHeaderBytes: 15360, maxRequestHeaders: 90, maxRequestBodyBytes: 6_291_456,
@@ -63,7 +63,7 @@ struct DecodingTests {
     }
 
     static let wrongTypes: [(json: String, path: String, message: String)] = [
-        (configJSON(routes: "", top: #""listen": "0.0.0.0:8080""#), "listen", "expected an array of strings, got the string \"0.0.0.0:8080\""),
+        (configJSON(routes: "", top: #""listen": "0.0.0.0:8080""#), "listen", "expected an array of \"host:port\" strings or { \"address\", \"tls\" } objects, got the string \"0.0.0.0:8080\""),
         (configJSON(routes: "", top: #""limits": { "maxConnections": "10" }"#), "limits.maxConnections", "expected a positive integer, got the string \"10\""),
         (configJSON(routes: "", top: #""limits": { "maxConnections": 0 }"#), "limits.maxConnections", "expected a positive integer, got the number 0"),
         (configJSON(routes: "", top: #""limits": { "headerTimeoutMs": 1.5 }"#), "limits.headerTimeoutMs", "expected a positive integer, got the number 1.5"),

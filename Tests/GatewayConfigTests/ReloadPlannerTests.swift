@@ -129,7 +129,7 @@ import Testing
         #expect(outcome.report.needsRestart == ["listen"])
         #expect(outcome.report.result == .applied)
         #expect(outcome.report.applied == ["a"])
-        #expect(outcome.next?.listen == ["127.0.0.1:8080"])
+        #expect(outcome.next?.listen.map(\.address) == ["127.0.0.1:8080"])
         let only = Self.reload(active, to: Self.file(routes: [Self.route("a", path: "/a")], listen: #"["127.0.0.1:9090"]"#))
         #expect(only.report.result == .unchanged)
         #expect(only.report.needsRestart == ["listen"])

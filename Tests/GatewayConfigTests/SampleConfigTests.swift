@@ -140,7 +140,7 @@ struct SampleConfigTests {
     @Test("a config built in code is validated and compiled by the same rules")
     func loadConfigInCode() throws {
         let good = GatewayConfig(
-            listen: ["127.0.0.1:0"], admin: nil,
+            listen: [ListenEntry(address: "127.0.0.1:0")], admin: nil,
             backends: ["b": BackendConfig(url: "http://127.0.0.1:9001/base")],
             routes: [RouteConfig(name: "r", match: RouteMatch(pathPrefix: "/"), backend: "b")]
         )

@@ -12,6 +12,8 @@ import NIOPosix
 public final class GatewayHarness: Sendable {
     public let port: Int
     public var baseURL: String { "http://127.0.0.1:\(self.port)" }
+    /// The port of each TLS listener in the config's `listen`, in order (SPEC §12).
+    public let tlsPorts: [Int]
     public let engine: CurlEngine
     public let server: GatewayServer
     public let store: RouteTableStore
@@ -23,12 +25,13 @@ public final class GatewayHarness: Sendable {
     /// The function backends' runtime handler versions in force.
     public var runtimes: BackendRuntimes { self.store.current.runtimes }
     private let group: MultiThreadedEventLoopGroup
-    private let listener: Channel
+    private let listeners: [Channel]
 
     private init(
-        port: Int, engine: CurlEngine, server: GatewayServer, store: RouteTableStore, accessLog: CapturedLines,
-        faultLog: CapturedLog, group: MultiThreadedEventLoopGroup, listener: Channel
+        port: Int, tlsPorts: [Int], engine: CurlEngine, server: GatewayServer, store: RouteTableStore, accessLog: CapturedLines,
+        faultLog: CapturedLog, group: MultiThreadedEventLoopGroup, listeners: [Channel]
     ) {
+        self.tlsPorts = tlsPorts
         self.faultLog = faultLog
         self.port = port
         self.engine = engine
@@ -36,7 +39,7 @@ public final class GatewayHarness: Sendable {
         self.store = store
         self.accessLog = accessLog
         self.group = group
-        self.listener = listener
+        self.listeners = listeners
     }
 
     public static func start(config json: String) async throws -> GatewayHarness {
@@ -55,12 +58,20 @@ public final class GatewayHarness: Sendable {
             accessLog: accessLog.logger,
             faults: Logger(label: "upstream", factory: faultLog.handler)
         )
-        let server = GatewayServer(store: store, engine: engine, group: group, telemetry: telemetry)
+        let server = GatewayServer(
+            store: store, engine: engine, group: group, telemetry: telemetry,
+            configDirectory: FileManager.default.currentDirectoryPath)
         do {
+            // A plain listener on a fresh port, whatever `listen` says, and each TLS one it lists.
             let listener = try await server.bind(ListenAddress(host: "127.0.0.1", port: 0))
+            var tlsListeners: [Channel] = []
+            for (index, entry) in snapshot.listen.enumerated() where entry.tls != nil {
+                tlsListeners.append(try await server.bind(entry, index: index))
+            }
             return GatewayHarness(
-                port: listener.localAddress!.port!, engine: engine, server: server, store: store, accessLog: accessLog,
-                faultLog: faultLog, group: group, listener: listener
+                port: listener.localAddress!.port!, tlsPorts: tlsListeners.map { $0.localAddress!.port! }, engine: engine,
+                server: server, store: store, accessLog: accessLog, faultLog: faultLog, group: group,
+                listeners: [listener] + tlsListeners
             )
         } catch {
             server.stop()
@@ -72,7 +83,7 @@ public final class GatewayHarness: Sendable {
 
     public func shutdown() async throws {
         self.server.stop()
-        try await self.listener.close()
+        for listener in self.listeners { try await listener.close() }
         self.engine.shutdown()
         try await self.group.shutdownGracefully()
     }

@@ -1,0 +1,49 @@
+import NIOCore
+import NIOHTTP2
+
+/// The open streams of one HTTP/2 connection, so a drain can reach each exchange; passes every
+/// stream on to the connection manager's delegate. Called on the connection's event loop only.
+final class HTTP2StreamRegistry: NIOHTTP2StreamDelegate, @unchecked Sendable {
+    private let next: NIOHTTP2ServerConnectionManagementHandler.HTTP2StreamDelegate
+    private var channels: [HTTP2StreamID: Channel] = [:]
+
+    init(wrapping next: NIOHTTP2ServerConnectionManagementHandler.HTTP2StreamDelegate) {
+        self.next = next
+    }
+
+    func streamCreated(_ id: HTTP2StreamID, channel: Channel) {
+        self.channels[id] = channel
+        self.next.streamCreated(id, channel: channel)
+    }
+
+    func streamClosed(_ id: HTTP2StreamID, channel: Channel) {
+        self.channels[id] = nil
+        self.next.streamClosed(id, channel: channel)
+    }
+
+    var open: [Channel] { Array(self.channels.values) }
+}
+
+/// A drain (SPEC §8) on an HTTP/2 connection: at its start GOAWAY (the connection manager
+/// quiesces: no new streams, open ones finish, then it closes); at its deadline each stream
+/// still open is told, as an HTTP/1.1 connection would be, and answers 503 or is reset.
+final class HTTP2DrainRelay: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    private let streams: HTTP2StreamRegistry
+
+    init(streams: HTTP2StreamRegistry) {
+        self.streams = streams
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event as? DrainEvent {
+        case .finishCurrentExchange?:
+            context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        case .deadlineReached?:
+            for stream in self.streams.open { stream.pipeline.fireUserInboundEventTriggered(DrainEvent.deadlineReached) }
+        case nil:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
