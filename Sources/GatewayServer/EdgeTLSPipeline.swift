@@ -94,5 +94,6 @@ enum EdgeTLSPipeline {
         }
         try sync.addHandler(management)
         try sync.addHandler(HTTP2DrainRelay(streams: streams))
+        try sync.addHandler(HTTP2ConnectionErrorClose())
     }
 }

@@ -47,3 +47,14 @@ final class HTTP2DrainRelay: ChannelInboundHandler {
         }
     }
 }
+
+/// Ends an HTTP/2 connection on a connection error: nio-http2 has already sent GOAWAY (a
+/// protocol violation, a rapid-reset or CONTINUATION flood) and leaves the close to the
+/// pipeline; without it the attacker's connection would stay open (SPEC §12).
+final class HTTP2ConnectionErrorClose: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

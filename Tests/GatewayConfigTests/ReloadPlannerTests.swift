@@ -135,6 +135,37 @@ import Testing
         #expect(only.report.needsRestart == ["listen"])
     }
 
+    static func tlsListen(_ chain: String, address: String = "127.0.0.1:8443", alpn: String = #"["h2", "http/1.1"]"#) -> String {
+        #"["127.0.0.1:8080", { "address": "\#(address)", "tls": { "certificates": [{ "certificateChain": "\#(chain)", "privateKey": "k.pem" }], "alpn": \#(alpn) } }]"#
+    }
+
+    /// SPEC §12: certificates and ALPN apply without a restart; the address (and whether it
+    /// speaks TLS) does not.
+    @Test func aTLSListenersCertificatesAndALPNApplyWithoutARestart() throws {
+        let routes = [Self.route("a", path: "/a")]
+        let active = try Self.start(Self.file(routes: routes, listen: Self.tlsListen("a.pem")))
+        let outcome = Self.reload(active, to: Self.file(routes: routes, listen: Self.tlsListen("b.pem", alpn: #"["http/1.1"]"#)))
+        #expect(outcome.report.needsRestart == [])
+        #expect(outcome.report.settings == ["tls"])
+        #expect(outcome.report.result == .applied)
+        #expect(outcome.report.generation == 2)
+        #expect(outcome.next?.listen.last?.tls?.certificates.first?.certificateChain == "b.pem")
+        #expect(outcome.next?.listen.last?.tls?.alpn == [.http1_1])
+    }
+
+    @Test(arguments: [
+        tlsListen("a.pem", address: "127.0.0.1:9443"),
+        #"["127.0.0.1:8080", "127.0.0.1:8443"]"#,
+    ])
+    func aTLSListenersAddressOrTLSItselfNeedsARestart(listen: String) throws {
+        let routes = [Self.route("a", path: "/a")]
+        let active = try Self.start(Self.file(routes: routes, listen: Self.tlsListen("a.pem")))
+        let outcome = Self.reload(active, to: Self.file(routes: routes, listen: listen))
+        #expect(outcome.report.needsRestart == ["listen"])
+        #expect(outcome.report.settings == [])
+        #expect(outcome.next?.listen == active.listen)
+    }
+
     @Test func defaultsChangeAppliesToRoutesThatInheritThem() throws {
         let withDefaults = { (origin: String) in
             Self.file(routes: [Self.route("inherits"), Self.route("own", path: "/own", origin: "https://own.example")],
