@@ -11,8 +11,10 @@ import VisibleLock
 final class EdgeTLSListener: Sendable {
     /// The listener's address as configured: its label in metrics and `/config`.
     let address: String
-    /// `listen[i].tls`, the JSON path problems are reported under.
-    let path: String
+    /// Its place in `listen` (addresses with port 0 may repeat).
+    let index: Int
+    /// `listen[index].tls`, the JSON path problems are reported under.
+    var path: String { "listen[\(self.index)].tls" }
     private let directory: String
     private let state: Mutex<State>
 
@@ -31,9 +33,10 @@ final class EdgeTLSListener: Sendable {
         case rejected([ConfigIssue])
     }
 
-    init(address: String, path: String, settings: ListenTLS, directory: String) throws(ConfigIssues) {
+    init(address: String, index: Int, settings: ListenTLS, directory: String) throws(ConfigIssues) {
         self.address = address
-        self.path = path
+        self.index = index
+        let path = "listen[\(index)].tls"
         self.directory = directory
         let certificates = try Self.load(settings, directory: directory, path: path).get()
         self.state = Mutex(State(settings: settings, certificates: certificates, names: certificates.map(\.names)))
@@ -81,6 +84,13 @@ final class EdgeTLSListener: Sendable {
 
     var settings: ListenTLS {
         self.state.withVisibleLock(at: lockAddress(of: self)) { $0.settings }
+    }
+
+    /// The settings `listen` now gives this listener; nil when it no longer describes it (a
+    /// changed address waits for a restart).
+    func settings(in listen: [ListenEntry]) -> ListenTLS? {
+        guard listen.indices.contains(self.index), listen[self.index].address == self.address else { return nil }
+        return listen[self.index].tls
     }
 
     /// Loads the set again when `settings` differ from the running ones or a file changed.

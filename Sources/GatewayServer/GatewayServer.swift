@@ -75,7 +75,7 @@ public final class GatewayServer: Sendable {
         let limiter = self.limiter
         let telemetry = self.telemetry
         let tls = try entry.tls.map { settings throws(ConfigIssues) in
-            try EdgeTLSListener(address: entry.address, path: "listen[\(index)].tls", settings: settings, directory: self.configDirectory)
+            try EdgeTLSListener(address: entry.address, index: index, settings: settings, directory: self.configDirectory)
         }
         if let tls {
             self.tlsListeners.add(tls)
@@ -145,7 +145,7 @@ public final class GatewayServer: Sendable {
     /// A TLS listener's certificates after a reload or a change on disk (SPEC §12): applied,
     /// or refused with the running pair kept, logged and counted.
     private static func refresh(_ listener: EdgeTLSListener, listen: [ListenEntry], metrics: GatewayMetrics) {
-        guard let settings = listen.first(where: { $0.address == listener.address })?.tls else { return }
+        guard let settings = listener.settings(in: listen) else { return }
         switch listener.refresh(to: settings) {
         case .unchanged:
             return

@@ -112,6 +112,34 @@ struct CommandLineTests {
         #expect(result.stdout.contains(#"dependencies["@twilio/runtime-handler"]"#))
     }
 
+    /// SPEC §12: `check` reads a TLS listener's files (relative to the config's directory):
+    /// a key that is not the certificate's is an error at its JSON path, a certificate that
+    /// expires within 14 days a warning; `serve` refuses to start on the error.
+    @Test func checkReadsTLSCertificates() throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        try certificates.make("a", dnsNames: ["a.test"], days: 3)
+        try certificates.make("b", dnsNames: ["b.test"])
+        func config(key: String) throws -> URL {
+            let url = URL(fileURLWithPath: certificates.directory).appendingPathComponent("gateway.json")
+            try Data("""
+                { "listen": [{ "address": "127.0.0.1:0", "tls": { "certificates": [{ "certificateChain": "a.pem", "privateKey": "\(key)" }] } }],
+                  "admin": null, "backends": { "fn": { "url": "http://127.0.0.1:9" } },
+                  "routes": [ { "name": "r", "match": { "pathPrefix": "/" }, "backend": "fn" } ] }
+                """.utf8).write(to: url)
+            return url
+        }
+        let mismatch = try GatewayExecutable.run(["check", "--config", try config(key: "b.key").path])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stdout.contains("error: listen[0].tls.certificates[0].privateKey: the private key does not match"), "\(mismatch.stdout)")
+        let served = try GatewayExecutable.run(["serve", "--config", try config(key: "b.key").path])
+        #expect(served.status == 1)
+        #expect(served.stderr.contains("listen[0].tls.certificates[0].privateKey"), "\(served.stderr)")
+        let expiring = try GatewayExecutable.run(["check", "--config", try config(key: "a.key").path])
+        #expect(expiring.status == 0)
+        #expect(expiring.stdout.contains("warning: listen[0].tls.certificates[0].certificateChain: the certificate expires at"), "\(expiring.stdout)")
+    }
+
     @Test func checkReportsSyntaxErrors() throws {
         let file = try temporaryFile(#"{ "listen": ["127.0.0.1:1"], "#)
         let result = try GatewayExecutable.run(["check", "--config", file.path])
