@@ -38,7 +38,6 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = os.path.join(ROOT, "Tests", "Corpus", "differential")
 
-CLIENT_DEADLINE = 3.0  # a case's client gives up after this long
 QUIET_AFTER_ANSWER = 0.25  # after the answers it expects, the client waits this long for more bytes
 BACKEND_LINGER = 0.15  # after answering, the backend reads this long for bytes sent behind a message
 SECOND_BODY = b"second-ok"
@@ -370,12 +369,13 @@ class Proxy:
         os.chmod(self.dir, 0o755)
         self.port = free_port()
         log = open(os.path.join(self.dir, "output.log"), "wb")
+        timeout_ms = max(1000, int(args.deadline * 1000) - 1000)  # the proxy gives up before the client
         if name == "gateway":
             config = {
                 "listen": [f"127.0.0.1:{self.port}"], "admin": None,
-                "limits": {"headerTimeoutMs": 2000, "bodyTimeoutMs": 2000},
-                "backends": {"strict": {"url": f"http://127.0.0.1:{backend_port}", "responseTimeoutMs": 2000,
-                                        "idleTimeoutMs": 2000}},
+                "limits": {"headerTimeoutMs": timeout_ms, "bodyTimeoutMs": timeout_ms},
+                "backends": {"strict": {"url": f"http://127.0.0.1:{backend_port}", "responseTimeoutMs": timeout_ms,
+                                        "idleTimeoutMs": timeout_ms}},
                 "routes": [{"name": "all", "match": {"pathPrefix": "/"}, "backend": "strict"}],
             }
             path = os.path.join(self.dir, "gateway.json")
@@ -386,12 +386,13 @@ class Proxy:
             path = os.path.join(self.dir, "nginx.conf")
             with open(path, "w") as f:
                 f.write(NGINX_CONF.replace("{{DIR}}", self.dir).replace("{{PORT}}", str(self.port))
-                        .replace("{{BACKEND}}", str(backend_port)))
+                        .replace("{{BACKEND}}", str(backend_port)).replace("{{TIMEOUT}}", f"{timeout_ms}ms"))
             command = [args.nginx_bin, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"), "-c", path]
         elif name == "haproxy":
             path = os.path.join(self.dir, "haproxy.cfg")
             with open(path, "w") as f:
-                f.write(HAPROXY_CFG.replace("{{PORT}}", str(self.port)).replace("{{BACKEND}}", str(backend_port)))
+                f.write(HAPROXY_CFG.replace("{{PORT}}", str(self.port)).replace("{{BACKEND}}", str(backend_port))
+                        .replace("{{TIMEOUT}}", f"{timeout_ms}ms"))
             command = [args.haproxy_bin, "-db", "-f", path]
         else:
             raise ValueError(name)
@@ -422,14 +423,14 @@ http {
     fastcgi_temp_path {{DIR}}/fastcgi;
     uwsgi_temp_path {{DIR}}/uwsgi;
     scgi_temp_path {{DIR}}/scgi;
-    client_header_timeout 2s;
-    client_body_timeout 2s;
+    client_header_timeout {{TIMEOUT}};
+    client_body_timeout {{TIMEOUT}};
     server {
         listen 127.0.0.1:{{PORT}};
         location / {
             proxy_pass http://127.0.0.1:{{BACKEND}};
             proxy_http_version 1.1;
-            proxy_read_timeout 2s;
+            proxy_read_timeout {{TIMEOUT}};
         }
     }
 }
@@ -440,10 +441,10 @@ HAPROXY_CFG = """global
     nbthread 1
 defaults
     mode http
-    timeout connect 2s
-    timeout client 2s
-    timeout server 2s
-    timeout http-request 2s
+    timeout connect {{TIMEOUT}}
+    timeout client {{TIMEOUT}}
+    timeout server {{TIMEOUT}}
+    timeout http-request {{TIMEOUT}}
 frontend edge
     bind 127.0.0.1:{{PORT}}
     default_backend strict
@@ -454,16 +455,16 @@ backend strict
 
 # --- one case ----------------------------------------------------------------------------------
 
-def exchange(port, raw, halfclose, answers_expected, head_first=False):
+def exchange(port, raw, halfclose, answers_expected, deadline_seconds, head_first=False):
     """Sends raw on a fresh connection; returns (bytes received, whether the proxy closed it)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=CLIENT_DEADLINE)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=deadline_seconds)
     received = b""
     closed = False
     try:
         sock.sendall(raw)
         if halfclose:
             sock.shutdown(socket.SHUT_WR)
-        deadline = time.monotonic() + CLIENT_DEADLINE
+        deadline = time.monotonic() + deadline_seconds
         quiet_until = None
         while True:
             now = time.monotonic()
@@ -657,18 +658,18 @@ def head_first(case):
     return bool(case["expect"]) and case["expect"][0]["method"] == "HEAD"
 
 
-def run_case(kind, case, proxy_port, backend, dump=False):
+def run_case(kind, case, proxy_port, backend, args):
     raw = case["raw"].encode("latin-1")
     backend.take(timeout=0.2)  # nothing left over from the case before
     if kind == "requests":
         expected_answers = max(1, len(case["expect"] or []))
-        received, closed = exchange(proxy_port, raw, case.get("halfclose", False), expected_answers, head_first(case))
+        received, closed = exchange(proxy_port, raw, case.get("halfclose", False), expected_answers, args.deadline, head_first(case))
     else:
         request = (f"GET /r/{case['id']} HTTP/1.1\r\nHost: test.example\r\n\r\n"
                    "GET /second HTTP/1.1\r\nHost: test.example\r\n\r\n").encode()
-        received, closed = exchange(proxy_port, request, False, 2)
+        received, closed = exchange(proxy_port, request, False, 2, args.deadline)
     events = backend.take()
-    if dump:
+    if args.dump:
         print(f"--- {case['id']}: client got {received[:600]!r} closed={closed}; backend: {events!r}"[:2000])
     judge = judge_request if kind == "requests" else judge_response
     return judge(case, events, received, closed)
@@ -681,7 +682,7 @@ def run_shard(proxy_name, kind, cases, raw_responses, args, workdir):
     try:
         for case in cases:
             try:
-                results[case["id"]] = run_case(kind, case, proxy.port, backend, args.dump)
+                results[case["id"]] = run_case(kind, case, proxy.port, backend, args)
             except Exception as error:  # a runner fault is a failed case, never a silent pass
                 results[case["id"]] = ("FAIL", f"runner error: {error!r}")
             if proxy.process.poll() is not None:
@@ -766,6 +767,8 @@ def main():
     p.add_argument("--haproxy-bin", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     p.add_argument("--corpus", default="requests,responses", help="requests, responses or both")
     p.add_argument("--only", help="run only the cases whose id contains this")
+    p.add_argument("--deadline", type=float, default=3.0,
+                   help="seconds a case's client waits for its answers; each proxy's timeouts are a second shorter")
     p.add_argument("--jobs", type=int, default=4, help="shards run in parallel, each with its own backend and proxy")
     p.add_argument("--require-pass", default="", help="comma-separated proxies for which any verdict but refused or normalized makes the exit status 1")
     p.add_argument("--markdown", help="write the summary and per-case tables here")
