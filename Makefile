@@ -1,7 +1,8 @@
 # cors-gateway: `make run` starts the demo functions and the gateway on ./gateway.json;
 # `make test` runs every test (`make test-sanitize`: the engine and server suites under
 # ThreadSanitizer, every test under AddressSanitizer); `make bench` measures the gateway against nginx and HAProxy
-# (Docs/benchmarks.md). Each installs what it needs from Debian first.
+# (Docs/benchmarks.md); `make differential` runs the smuggling corpus through the gateway, nginx and HAProxy
+# (Docs/security.md). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
 DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium
@@ -13,7 +14,13 @@ BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config py
 BENCH_SCRATCH := .build-bench
 BENCH_ARGS ?=
 
-.PHONY: deps build release run test test-sanitize check clean bench
+# `make differential` runs Tests/Corpus/differential through the gateway (a debug build), nginx
+# and HAProxy, each in front of the same strict backend, prints every case that is not refused or
+# normalized with the counts, and writes the per-case table to DIFFERENTIAL_TABLE.
+DIFFERENTIAL_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config python3 nginx haproxy
+DIFFERENTIAL_TABLE ?= Docs/smuggling-differential.md
+
+.PHONY: deps build release run test test-sanitize check clean bench differential
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -52,6 +59,12 @@ bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH) --product cors-gateway
 	python3 Benchmarks/bench.py --gateway-bin $(BENCH_SCRATCH)/release/cors-gateway $(BENCH_ARGS)
+
+differential:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DIFFERENTIAL_DEB_PACKAGES)"
+	$(SWIFT) build --product cors-gateway
+	python3 scripts/differential.py --proxy gateway,nginx,haproxy --gateway-bin .build/debug/cors-gateway \
+		--markdown $(DIFFERENTIAL_TABLE) --require-pass gateway
 
 clean:
 	rm -rf .build

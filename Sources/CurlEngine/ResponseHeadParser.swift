@@ -27,7 +27,11 @@ struct ResponseHeadParser {
     private(set) var bodyIsChunked = false
     private var contentLengthLines = 0
     private var firstContentLength: String?
-    private var lastTransferEncoding: String?
+    private var transferEncodingLines = 0
+    /// The codings the Transfer-Encoding lines list together (empty list elements aside).
+    private var transferCodings = 0
+    private var lastCodingIsChunked = false
+    private var isHTTP10 = false
 
     init(maxHeaderBytes: Int) {
         self.maxHeaderBytes = maxHeaderBytes
@@ -87,7 +91,13 @@ struct ResponseHeadParser {
             self.contentLengthLines += 1
             if self.contentLengthLines == 1 { self.firstContentLength = value }
         } else if Self.bytes(nameBytes, equalIgnoringCase: "transfer-encoding") {
-            self.lastTransferEncoding = value
+            self.transferEncodingLines += 1
+            for coding in value.split(separator: ",") {
+                let trimmed = Self.trimmingWhitespace(coding)
+                guard !trimmed.isEmpty else { continue }
+                self.transferCodings += 1
+                self.lastCodingIsChunked = Self.bytes(Array(trimmed.utf8), equalIgnoringCase: "chunked")
+            }
         }
         self.headers.append((name, value))
         return .needMore
@@ -97,10 +107,15 @@ struct ResponseHeadParser {
     /// the head over.
     private mutating func complete(status: Int) -> Outcome {
         var contentLength: Int?
-        if let transferEncoding = self.lastTransferEncoding {
-            // curl decodes chunks only when chunked is the final coding (RFC 9112 §6.3).
-            let finalCoding = transferEncoding.split(separator: ",").last.map { Self.trimmingWhitespace($0) } ?? ""
-            self.bodyIsChunked = status != 204 && status != 304 && Self.bytes(Array(finalCoding.utf8), equalIgnoringCase: "chunked")
+        if self.transferEncodingLines > 0 {
+            // chunked alone, on HTTP/1.1: the gateway decodes no other coding, so its bytes would
+            // reach the client as plain content (or, with chunked not final, a body read until the
+            // close would carry whatever the backend wrote after it), and HTTP/1.0 has no
+            // transfer codings (RFC 9112 §6.1).
+            guard self.transferCodings == 1, self.lastCodingIsChunked, !self.isHTTP10 else {
+                return .malformed("transfer coding other than chunked")
+            }
+            self.bodyIsChunked = status != 204 && status != 304
             // Transfer-Encoding overrides Content-Length, which must not reach the client.
             if self.contentLengthLines > 0 { self.headers.removeAll { Self.isContentLength($0.name) } }
         } else if let first = self.firstContentLength {
@@ -140,11 +155,13 @@ struct ResponseHeadParser {
             guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return .malformed("invalid status line") }
             code = code * 10 + Int(digit - UInt8(ascii: "0"))
         }
-        guard code >= 100 else { return .malformed("invalid status line") }
+        // RFC 9110 §15: codes outside 100–599 are invalid (a client takes them for a 5xx).
+        guard code >= 100, code <= 599 else { return .malformed("invalid status line") }
         // 101 and other interim codes mean a protocol switch or something the gateway never
         // asked for; what follows them is not HTTP/1.1 the client may see.
         if code < 200, code != 100, code != 103 { return .malformed("unexpected 1xx") }
         self.status = code
+        self.isHTTP10 = line.starts(with: "HTTP/1.0 ".utf8)
         self.reason = codeEnd < line.count ? Self.latin1(UnsafeRawBufferPointer(rebasing: line[(codeEnd + 1)...])) : ""
         return .needMore
     }
@@ -155,7 +172,10 @@ struct ResponseHeadParser {
         self.headers.removeAll(keepingCapacity: true)
         self.contentLengthLines = 0
         self.firstContentLength = nil
-        self.lastTransferEncoding = nil
+        self.transferEncodingLines = 0
+        self.transferCodings = 0
+        self.lastCodingIsChunked = false
+        self.isHTTP10 = false
     }
 
     /// RFC 9110 tchar: "!#$%&'*+-.^_`|~", digits and letters.

@@ -6,12 +6,17 @@ import NIOHTTP1
 /// Checks on a client's request head that come before routing (SPEC §3 limits, §7 errors).
 enum RequestHeadCheck {
     /// 400 for a head the gateway cannot route: not exactly one Host in HTTP/1.1 (RFC 9112
-    /// §3.2), a Host that is not `host[:port]` (SPEC §11), or a target that is not origin-form.
+    /// §3.2), a Host that is not `host[:port]` (SPEC §11), a target that is not origin-form
+    /// (a fragment included: curl would drop it after routing saw it), or a body framed by a
+    /// transfer coding other than chunked alone, or on HTTP/1.0, which has none (RFC 9112 §6.1):
+    /// llhttp decodes the chunks of `gzip, chunked` and the backend would take the still coded
+    /// bytes for plain content.
     static func malformation(_ head: HTTPRequestHead, _ scan: RequestHeadScan) -> GatewayError? {
         let hosts = scan.hostCount
         if hosts > 1 || (hosts == 0 && head.version != .http1_0) { return .badRequest }
         if let host = scan.host, !HostHeader.isValid(host) { return .badRequest }
-        guard head.uri.utf8.first == UInt8(ascii: "/") else { return .badRequest }
+        guard head.uri.utf8.first == UInt8(ascii: "/"), !head.uri.utf8.contains(UInt8(ascii: "#")) else { return .badRequest }
+        if scan.hasTransferEncoding, head.version == .http1_0 || !scan.transferEncodingIsChunkedOnly { return .badRequest }
         return nil
     }
 
@@ -47,7 +52,20 @@ enum RequestHeadCheck {
     }
 
     /// How the request body is framed (the decoder already rejected conflicting framing, and
-    /// framed the body by this Content-Length, optional whitespace and all: SPEC §11).
+    /// framed the body by this Content-Length, optional whitespace and all: SPEC §11). A length
+    /// beyond `Int.max` is longer than any limit, never no body.
+    static func bodyFraming(_ scan: RequestHeadScan) -> UpstreamRequest.BodyFraming {
+        if scan.hasTransferEncoding { return .chunked }
+        if let contentLength = scan.contentLength {
+            var length = Substring(contentLength)
+            while let first = length.first, first == " " || first == "\t" { length.removeFirst() }
+            while let last = length.last, last == " " || last == "\t" { length.removeLast() }
+            if let value = Int(length) { return .known(value) }
+            if !length.isEmpty, length.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return .known(.max) }
+        }
+        return .none
+    }
+
     /// On an HTTP/2 stream DATA frames carry the body until the stream ends, with or without a
     /// `content-length`; the head does not say whether any follow. Methods that define a body
     /// stream it to the backend chunked; the others (GET, HEAD, OPTIONS, DELETE) are taken as
@@ -59,16 +77,5 @@ enum RequestHeadCheck {
         case .GET, .HEAD, .OPTIONS, .DELETE: return .none
         default: return .chunked
         }
-    }
-
-    static func bodyFraming(_ scan: RequestHeadScan) -> UpstreamRequest.BodyFraming {
-        if scan.hasTransferEncoding { return .chunked }
-        if let contentLength = scan.contentLength {
-            var length = Substring(contentLength)
-            while let first = length.first, first == " " || first == "\t" { length.removeFirst() }
-            while let last = length.last, last == " " || last == "\t" { length.removeLast() }
-            if let value = Int(length) { return .known(value) }
-        }
-        return .none
     }
 }

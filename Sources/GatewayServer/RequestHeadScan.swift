@@ -15,6 +15,11 @@ struct RequestHeadScan {
     /// The first Access-Control-Request-Method value.
     var requestedMethod: String?
     var hasTransferEncoding = false
+    /// The Transfer-Encoding lines together name one coding, and it is chunked (empty list
+    /// elements do not count, RFC 9110 §5.6.1).
+    var transferEncodingIsChunkedOnly: Bool { self.transferCodings == 1 && self.lastCodingIsChunked }
+    private var transferCodings = 0
+    private var lastCodingIsChunked = false
     /// The first Content-Length value.
     var contentLength: String?
     var expectsContinue = false
@@ -44,6 +49,12 @@ struct RequestHeadScan {
                 if self.contentLength == nil { self.contentLength = value }
             case 17 where nameEquals(name, "transfer-encoding"):
                 self.hasTransferEncoding = true
+                for coding in value.split(separator: ",") {
+                    let trimmed = withoutSurroundingWhitespace(String(coding))
+                    guard !trimmed.isEmpty else { continue }
+                    self.transferCodings += 1
+                    self.lastCodingIsChunked = trimmed.lowercased() == "chunked"
+                }
             case 29 where nameEquals(name, "access-control-request-method"):
                 if self.requestedMethod == nil { self.requestedMethod = value }
             default:

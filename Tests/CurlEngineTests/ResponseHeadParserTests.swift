@@ -152,4 +152,37 @@ struct ResponseHeadParserTests {
         #expect(length(["HTTP/1.1 204 No Content\r\n", "\r\n"]) == 0)
         #expect(length(["HTTP/1.1 304 Not Modified\r\n", "Content-Length: 99\r\n", "\r\n"]) == 0)
     }
+
+    // Found by the smuggling differential (Docs/security.md).
+
+    /// A coding besides chunked reached the client as plain content (the gateway decodes none),
+    /// and after `chunked, identity` the body ran to the close, a forged response and all.
+    /// Before the fix each was relayed as a 200.
+    @Test(arguments: [
+        ["Transfer-Encoding: gzip\r\n"], ["Transfer-Encoding: chunked, identity\r\n"],
+        ["Transfer-Encoding: identity\r\n", "Content-Length: 5\r\n"], ["Transfer-Encoding: xchunked\r\n", "Content-Length: 5\r\n"],
+        ["Transfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\n"], ["Transfer-Encoding: gzip, chunked\r\n"],
+        ["Transfer-Encoding:\r\n"],
+    ])
+    func transferCodingsOtherThanChunkedAloneAreMalformed(lines: [String]) {
+        #expect(feed(["HTTP/1.1 200 OK\r\n"] + lines + ["\r\n"]).last == .malformed("transfer coding other than chunked"))
+    }
+
+    /// HTTP/1.0 has no transfer codings (RFC 9112 §6.1). Before the fix the chunks were decoded.
+    @Test func chunkedOnAnHTTP10ResponseIsMalformed() {
+        #expect(feed(["HTTP/1.0 200 OK\r\n", "Transfer-Encoding: chunked\r\n", "\r\n"]).last == .malformed("transfer coding other than chunked"))
+    }
+
+    @Test(arguments: ["Transfer-Encoding: Chunked\r\n", "Transfer-Encoding: chunked,\r\n", "Transfer-Encoding: , chunked \r\n"])
+    func chunkedAloneInAnySpellingFramesTheBody(line: String) {
+        var parser = ResponseHeadParser(maxHeaderBytes: 1024)
+        for text in ["HTTP/1.1 200 OK\r\n", line, "\r\n"] { _ = Array(text.utf8).withUnsafeBytes { parser.feed($0) } }
+        #expect(parser.bodyIsChunked)
+    }
+
+    /// RFC 9110 §15: codes above 599 are invalid. Before the fix `999` was relayed.
+    @Test(arguments: ["HTTP/1.1 600 Odd\r\n", "HTTP/1.1 999 Odd\r\n"])
+    func statusCodesAbove599AreMalformed(line: String) {
+        #expect(feed([line]).last == .malformed("invalid status line"))
+    }
 }

@@ -168,4 +168,74 @@ struct HostileRequestTests {
             #expect(backend.requests.last?.values(of: "cookie") == ["session=x"])
         }
     }
+
+    // MARK: Framing found by the smuggling differential (Docs/security.md)
+
+    /// `Content-Length: 9223372036854775808` (2^63) does not fit an Int. It was read as no
+    /// Content-Length: the backend got a POST without a body, the 413 check never ran, and the
+    /// client's bytes waited in the decoder as the body of nothing. Before the fix: 200 from the
+    /// backend, connection kept open.
+    @Test func contentLengthBeyondIntMaxIs413() async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("POST /fn/echo/huge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9223372036854775808\r\n\r\nhello")
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 413)
+            #expect(Self.errorCode(response) == "body_too_large")
+            #expect(try client.isClosedByPeer(within: .seconds(2)))
+            #expect(backend.requests.isEmpty)
+        }
+    }
+
+    static let refusedCodings = [
+        ("HTTP/1.1", "Transfer-Encoding: gzip, chunked"), ("HTTP/1.1", "Transfer-Encoding: identity, chunked"),
+        ("HTTP/1.1", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked"), ("HTTP/1.0", "Transfer-Encoding: chunked"),
+    ]
+
+    /// A transfer coding besides chunked, or chunked on HTTP/1.0 (which has no transfer codings,
+    /// RFC 9112 §6.1): llhttp decoded the chunks, the coding was dropped as hop-by-hop, and the
+    /// backend took the still gzip-coded bytes for plain content. Before the fix: forwarded,
+    /// 200. Now 400 and close.
+    @Test(arguments: refusedCodings)
+    func transferCodingsOtherThanChunkedAloneAre400(version: String, lines: String) async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("POST /fn/echo/coded \(version)\r\nHost: 127.0.0.1\r\n\(lines)\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 400)
+            #expect(Self.errorCode(response) == "bad_request")
+            #expect(try client.isClosedByPeer(within: .seconds(2)))
+            #expect(backend.requests.isEmpty)
+        }
+    }
+
+    /// chunked alone still frames the body whatever its case and the empty list elements around
+    /// it (llhttp itself refuses a trailing one, `chunked,`: 400).
+    @Test(arguments: ["Transfer-Encoding: Chunked", "Transfer-Encoding: , chunked", "Transfer-Encoding:\r\nTransfer-Encoding: chunked"])
+    func chunkedAloneInAnySpellingIsForwarded(lines: String) async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("POST /fn/echo/chunked HTTP/1.1\r\nHost: 127.0.0.1\r\n\(lines)\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+            #expect(try client.readResponse(timeout: .seconds(3)).status == 200)
+            #expect(backend.requests.last?.bodyBytes == 5)
+        }
+    }
+
+    /// A fragment is no part of a request target (RFC 9112 §3.2). Routes saw `/x#/y` while curl
+    /// sent `/x` to the backend, so a request could be judged by a catch-all route and served as
+    /// a path another route guards. Before the fix: forwarded as `/echo/x`, 200. Now 400.
+    @Test func fragmentInTheTargetIs400() async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("GET /fn/echo/x#frag HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 400)
+            #expect(Self.errorCode(response) == "bad_request")
+            #expect(backend.requests.isEmpty)
+        }
+    }
 }
