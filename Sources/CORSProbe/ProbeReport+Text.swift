@@ -11,6 +11,9 @@ extension ProbeReport {
             lines.append("BLOCKED at the \(blocked.stage == "preflight" ? "preflight" : "actual response"): \(what)")
             lines.append("Chromium's console prints:")
             lines.append("  \(blocked.consoleMessage)")
+            if let names = blocked.disallowedHeaders, names.count > 1 {
+                lines.append("  (not allowed: \(names.joined(separator: ", ")); Chromium names one of them, in an order of its own)")
+            }
         } else {
             lines.append("ALLOWED: \(what)")
             if self.fetchStandardVerdict == "blocked" {

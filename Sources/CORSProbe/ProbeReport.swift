@@ -54,6 +54,9 @@ public struct ProbeReport: Sendable, Codable {
         public var reason: String
         /// The sentence Chromium's console prints.
         public var consoleMessage: String
+        /// For "header-not-allowed": every requested header the allow list leaves out. When
+        /// there are several, Chromium names one of them in an order of its own.
+        public var disallowedHeaders: [String]?
     }
 
     public struct CurlPart: Sendable, Codable {

@@ -20,6 +20,7 @@ public enum ProbeRunner {
         var preflight = ProbeReport.PreflightPart(
             needed: requirement.isNeeded, reason: requirement.reason, requestHeaders: requirement.unsafeHeaderNames)
         var block: (CORSBlock, url: TargetURL)? = nil
+        var disallowedHeaders: [String]? = nil
         var standardBlock: CORSBlock? = nil
         var preflightHead: ResponseHead? = nil
         var grant: PreflightCheck.Grant? = nil
@@ -38,6 +39,9 @@ public enum ProbeRunner {
                     })
             case .failure(let failure):
                 block = (CORSBlock(stage: .preflight, failure: failure), request.url)
+                if case .headerNotAllowed = failure {
+                    disallowedHeaders = PreflightCheck.disallowedHeaderNames(in: head, request: requirement)
+                }
             }
         }
         // The standard's verdict on the same preflight (it can only be stricter: Authorization
@@ -83,7 +87,8 @@ public enum ProbeRunner {
         let blockedPart = block.map { failed in
             ProbeReport.BlockedPart(
                 stage: failed.0.stage.rawValue, reason: failed.0.failure.code,
-                consoleMessage: failed.0.consoleMessage(url: failed.url.description, initialURL: request.url.description, origin: request.origin))
+                consoleMessage: failed.0.consoleMessage(url: failed.url.description, initialURL: request.url.description, origin: request.origin),
+                disallowedHeaders: disallowedHeaders)
         }
         return ProbeReport(
             verdict: block == nil ? "allowed" : "blocked", url: request.url.description, origin: request.origin, method: request.method,

@@ -48,13 +48,26 @@ public enum PreflightCheck {
                 guard rules.wildcardCoversAuthorization else { return .failure(.headerNotAllowed("authorization")) }
                 authorizationByWildcard = true
             }
-        } else if let missing = request.unsafeHeaderNames.first(where: { !headerNames.contains($0) }) {
+        } else if let missing = self.disallowedHeaderNames(allowed: headerNames, request: request).first {
             return .failure(.headerNotAllowed(missing))
         }
         return .success(
             Grant(
                 methods: methods, headerNames: headerNames, maxAge: response.combinedValue("Access-Control-Max-Age"),
                 authorizationCoveredByWildcard: authorizationByWildcard))
+    }
+
+    /// Every requested header name the allow list leaves out, sorted. Chromium's console names
+    /// one of them, in the order of a hash map of its own; probe names the first of these.
+    public static func disallowedHeaderNames(allowed: [String], request: PreflightRequirement) -> [String] {
+        request.unsafeHeaderNames.filter { !allowed.contains($0) }
+    }
+
+    /// The request header names a preflight answer does not allow (for a report; `check`
+    /// decides).
+    public static func disallowedHeaderNames(in response: ResponseHead, request: PreflightRequirement) -> [String] {
+        let allowed = (tokenList(response.combinedValue("Access-Control-Allow-Headers")) ?? []).map(asciiLowercased)
+        return self.disallowedHeaderNames(allowed: allowed, request: request)
     }
 
     /// The elements of an allow list, each a token; nil when one is not (a network error).

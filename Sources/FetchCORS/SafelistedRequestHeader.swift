@@ -69,30 +69,22 @@ public enum SafelistedRequestHeader {
     }
 
     /// Fetch #simple-range-header-value: `bytes=N-` or `bytes=N-M` with N <= M, one range.
+    /// Chromium parses N and M as 64-bit integers; larger numbers make the value unsafe.
     public static func isSimpleRange(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
-        let prefix = Array("bytes=".utf8)
-        guard bytes.count > prefix.count, bytes.prefix(prefix.count).elementsEqual(prefix) else { return false }
-        var index = prefix.count
-        func digits() -> Substring? {
-            let start = index
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
-            return start == index ? nil : Substring(String(decoding: bytes[start..<index], as: UTF8.self))
-        }
-        guard let first = digits(), index < bytes.count, bytes[index] == UInt8(ascii: "-") else { return false }
-        index += 1
-        let last = digits()
-        guard index == bytes.count else { return false }
-        guard let last else { return true }
-        return compareDecimal(first, last) <= 0
+        guard value.hasPrefix("bytes=") else { return false }
+        let range = value.dropFirst("bytes=".count)
+        guard let dash = range.firstIndex(of: "-") else { return false }
+        guard let first = decimal(range[..<dash]) else { return false }
+        let lastText = range[range.index(after: dash)...]
+        if lastText.isEmpty { return true }
+        guard let last = decimal(lastText) else { return false }
+        return first <= last
     }
 
-    /// Compares two digit strings as numbers of any length.
-    private static func compareDecimal(_ a: Substring, _ b: Substring) -> Int {
-        let x = a.drop { $0 == "0" }
-        let y = b.drop { $0 == "0" }
-        if x.count != y.count { return x.count < y.count ? -1 : 1 }
-        return x == y ? 0 : (x < y ? -1 : 1)
+    /// 1*DIGIT as a 64-bit number; nil when empty, not digits, or too large.
+    private static func decimal(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
     }
 
     /// Chromium's value rules for its extra names.
