@@ -76,6 +76,16 @@ enum Chromium {
     /// `…:INFO:CONSOLE…] "message", source: …`.
     static let consoleLoggingFlags = ["--enable-logging=stderr", "--v=0"]
 
+    /// The CORS sentences in a run's stderr (`…:INFO:CONSOLE…] "Access to fetch at …", source: …`).
+    static func corsConsoleMessages(in stderr: String) -> [String] {
+        stderr.split(separator: "\n").compactMap { line in
+            guard line.contains(":CONSOLE"), let start = line.range(of: "] \"Access to fetch at "),
+                let end = line.range(of: "\", source: ", options: .backwards)
+            else { return nil }
+            return String(line[line.index(start.lowerBound, offsetBy: 3)..<end.lowerBound])
+        }
+    }
+
     /// Starts `executable` on `url` with a throw-away profile, waits until `isFinished()` holds,
     /// the browser exits, or `timeout` passes, then stops it (SIGTERM, then SIGKILL).
     static func run(
