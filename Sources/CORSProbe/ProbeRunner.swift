@@ -10,6 +10,9 @@ public enum ProbeRunner {
     static let maxRedirects = 20
     static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
 
+    /// A failure and the URL whose answer caused it.
+    typealias Block = (block: CORSBlock, url: TargetURL)
+
     public static func run(_ request: ProbeRequest) throws(ProbeError) -> ProbeReport {
         let requirement = PreflightRequirement(method: request.method, headers: request.headers, rules: .chromium)
         let standardRequirement = PreflightRequirement(method: request.method, headers: request.headers, rules: .fetchStandard)
@@ -19,12 +22,10 @@ public enum ProbeRunner {
 
         var preflight = ProbeReport.PreflightPart(
             needed: requirement.isNeeded, reason: requirement.reason, requestHeaders: requirement.unsafeHeaderNames)
-        var block: (CORSBlock, url: TargetURL)? = nil
+        var block: Block? = nil
         var disallowedHeaders: [String]? = nil
-        var standardBlock: CORSBlock? = nil
         var preflightHead: ResponseHead? = nil
         var grant: PreflightCheck.Grant? = nil
-
         if requirement.isNeeded {
             let head = try self.send(preflightWire, request)
             preflightHead = head
@@ -44,35 +45,17 @@ public enum ProbeRunner {
                 }
             }
         }
-        // The standard's verdict on the same preflight (it can only be stricter: Authorization
-        // under `*`, or a client hint Chromium does not preflight).
-        if block == nil, standardRequirement.isNeeded {
-            if let head = preflightHead {
-                if case .failure(let failure) = PreflightCheck.check(
-                    head, origin: request.origin, credentials: request.credentials, request: standardRequirement, rules: .fetchStandard)
-                {
-                    standardBlock = CORSBlock(stage: .preflight, failure: failure)
-                }
-            } else if let head = try? self.send(
-                self.preflightRequest(url: request.url, origin: request.origin, requirement: standardRequirement), request),
-                case .failure(let failure) = PreflightCheck.check(
-                    head, origin: request.origin, credentials: request.credentials, request: standardRequirement, rules: .fetchStandard)
-            {
-                standardBlock = CORSBlock(stage: .preflight, failure: failure)
-            }
-        }
 
         var actual: ProbeReport.ActualPart? = nil
         var actualHead: ResponseHead? = nil
         if block == nil {
-            let followed = try self.followActual(actualWire, request: request, requirement: requirement)
+            let followed = try self.followActual(actualWire, request: request)
             actualHead = followed.head
-            if let failed = followed.block { block = failed }
+            block = followed.block
             actual = ProbeReport.ActualPart(
                 status: followed.head.status, finalURL: followed.url.description, redirects: followed.redirects.map(\.description),
                 responseHeaders: followed.head.fields,
-                readableHeaders: followed.block == nil
-                    ? ExposedHeaders.readableNames(of: followed.head, credentials: request.credentials) : [],
+                readableHeaders: followed.block == nil ? ExposedHeaders.readableNames(of: followed.head, credentials: request.credentials) : [],
                 exposedButAbsent: ExposedHeaders.listedButUnreadable(of: followed.head))
         }
 
@@ -83,17 +66,20 @@ public enum ProbeRunner {
             nullOriginResponse: request.origin == "null" ? nil : self.askAgain(as: "null", request, requirement: requirement),
             authorizationCoveredByWildcard: block == nil && (grant?.authorizationCoveredByWildcard ?? false),
             chromiumOnlySafelistedHeaders: standardRequirement.unsafeHeaderNames.filter { !requirement.unsafeHeaderNames.contains($0) })
+        let standardBlocks =
+            block == nil && standardRequirement.isNeeded
+            && self.standardPreflightFails(request, requirement: standardRequirement, chromiumPreflight: preflightHead)
 
-        let blockedPart = block.map { failed in
-            ProbeReport.BlockedPart(
-                stage: failed.0.stage.rawValue, reason: failed.0.failure.code,
-                consoleMessage: failed.0.consoleMessage(url: failed.url.description, initialURL: request.url.description, origin: request.origin),
-                disallowedHeaders: disallowedHeaders)
-        }
         return ProbeReport(
             verdict: block == nil ? "allowed" : "blocked", url: request.url.description, origin: request.origin, method: request.method,
-            credentials: request.credentials, preflight: preflight, actual: actual, blocked: blockedPart,
-            fetchStandardVerdict: block == nil && standardBlock != nil ? "blocked" : nil,
+            credentials: request.credentials, preflight: preflight, actual: actual,
+            blocked: block.map { failed in
+                ProbeReport.BlockedPart(
+                    stage: failed.block.stage.rawValue, reason: failed.block.failure.code,
+                    consoleMessage: failed.block.consoleMessage(url: failed.url.description, initialURL: request.url.description, origin: request.origin),
+                    disallowedHeaders: disallowedHeaders)
+            },
+            fetchStandardVerdict: standardBlocks ? "blocked" : nil,
             hazards: Hazards.find(evidence),
             curl: ProbeReport.CurlPart(
                 preflight: requirement.isNeeded ? CurlCommand.line(preflightWire, caFile: request.caFile) : nil,
@@ -110,17 +96,32 @@ public enum ProbeRunner {
         return WireRequest(method: "OPTIONS", url: url, headers: headers)
     }
 
+    /// Whether a browser that follows the Fetch standard to the letter fails the preflight
+    /// Chromium passed (Authorization under `*`), or one Chromium never sent (a client hint it
+    /// safelists; then that preflight is sent now).
+    static func standardPreflightFails(_ request: ProbeRequest, requirement: PreflightRequirement, chromiumPreflight: ResponseHead?) -> Bool {
+        let head =
+            chromiumPreflight
+            ?? (try? self.send(self.preflightRequest(url: request.url, origin: request.origin, requirement: requirement), request))
+        guard let head else { return false }
+        let result = PreflightCheck.check(
+            head, origin: request.origin, credentials: request.credentials, request: requirement, rules: .fetchStandard)
+        if case .failure = result { return true }
+        return false
+    }
+
     struct Followed {
+        /// The last actual response (the final one, or the redirect that failed).
         var head: ResponseHead
         var url: TargetURL
         var redirects: [TargetURL]
-        var block: (CORSBlock, url: TargetURL)?
+        var block: Block?
     }
 
     /// Fetch #http-fetch and #http-redirect-fetch for a CORS request: every response, redirects
     /// included, must pass the CORS check; a redirect to another origin taints the origin to
     /// `null`; a redirected request that still needs a preflight gets a new one.
-    static func followActual(_ first: WireRequest, request: ProbeRequest, requirement: PreflightRequirement) throws(ProbeError) -> Followed {
+    static func followActual(_ first: WireRequest, request: ProbeRequest) throws(ProbeError) -> Followed {
         var wire = first
         var origin = request.origin
         var redirects: [TargetURL] = []
@@ -144,7 +145,7 @@ public enum ProbeRunner {
                 if case .failure(let failure) = PreflightCheck.check(
                     preflightHead, origin: origin, credentials: request.credentials, request: nextRequirement)
                 {
-                    return Followed(head: preflightHead, url: next, redirects: redirects, block: (CORSBlock(stage: .preflight, failure: failure), next))
+                    return Followed(head: head, url: wire.url, redirects: redirects, block: (CORSBlock(stage: .preflight, failure: failure), next))
                 }
             }
             wire = WireRequest(method: method, url: next, headers: [HeaderField("Origin", origin)] + request.headers)

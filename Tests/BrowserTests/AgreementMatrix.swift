@@ -18,7 +18,7 @@ struct AgreementCase: Sendable {
 /// The matrix: each allow/deny header variant, wildcards with and without credentials,
 /// Authorization under `*`, missing or wrong ACAC, duplicate ACAO, non-2xx and redirected
 /// preflights, redirected actual requests, exposed headers, safelisted-value rules, hazards.
-/// `O` is written `{origin}`-free on purpose where the exact page origin matters: `page` is it.
+/// `page` is the page's origin; `{origin}` in a header value echoes whatever Origin the request had.
 enum AgreementMatrix {
     /// Targets of the redirect cases (not fetched directly).
     static func redirectTargets(page: String) -> [String: CORSBehaviourServer.Behaviour] {
@@ -26,6 +26,9 @@ enum AgreementMatrix {
             "target-allows-page": .init(preflight: .init(404), actual: .init(200, [("Access-Control-Allow-Origin", page)])),
             "target-no-acao": .init(preflight: .init(404), actual: .init(200)),
             "target-star": .init(preflight: .init(404), actual: .init(200, [("Access-Control-Allow-Origin", "*")])),
+            "target-put-ok": .init(
+                preflight: .init(204, [("Access-Control-Allow-Origin", page), ("Access-Control-Allow-Methods", "PUT")]),
+                actual: .init(200, [("Access-Control-Allow-Origin", page)])),
         ]
     }
 
@@ -184,6 +187,12 @@ enum AgreementMatrix {
             AgreementCase(
                 name: "redirect-cross-origin-taints", actual: .init(302, [allow, ("Location", "http://localhost:{port}/case/target-allows-page")])),
             AgreementCase(name: "redirect-cross-origin-star", actual: .init(302, [allow, ("Location", "http://localhost:{port}/case/target-star")])),
+            AgreementCase(
+                name: "redirect-put-preflighted-again", method: "PUT", preflight: .init(204, [allow, ("Access-Control-Allow-Methods", "PUT")]),
+                actual: .init(307, [allow, ("Location", "/case/target-put-ok")])),
+            AgreementCase(
+                name: "redirect-put-second-preflight-fails", method: "PUT", preflight: .init(204, [allow, ("Access-Control-Allow-Methods", "PUT")]),
+                actual: .init(307, [allow, ("Location", "/case/target-no-acao")])),
             // Hazards (the browser allows all of these).
             AgreementCase(
                 name: "reflects-any-origin", credentials: true, actual: .init(200, [("Access-Control-Allow-Origin", "{origin}"), credentialsTrue]),
