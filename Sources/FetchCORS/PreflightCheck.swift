@@ -10,7 +10,7 @@ public enum PreflightCheck {
         public var headerNames: [String]
         /// `Access-Control-Max-Age` as sent, if any.
         public var maxAge: String?
-        /// The request headers that passed only because `*` covers `Authorization` in Chromium.
+        /// True when `Authorization` passed only because Chromium lets `*` cover it.
         public var authorizationCoveredByWildcard: Bool
     }
 

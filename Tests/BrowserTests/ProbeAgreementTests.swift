@@ -11,7 +11,7 @@ import Testing
 /// Access-Control-Request-Headers.
 @Suite(.serialized)
 struct ProbeAgreementTests {
-    /// Every case of ``AgreementMatrix`` (70 server behaviours).
+    /// Every case of ``AgreementMatrix`` (72 server behaviours).
     @Test func probeAgreesWithChromiumOnEveryCaseOfTheMatrix() async throws {
         guard let chromium = Chromium.required() else { return }
         let page = try await PageServer.start()
