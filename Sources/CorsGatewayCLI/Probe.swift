@@ -8,9 +8,9 @@ struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask a live server what a browser's fetch would ask, and decide as Chromium does.",
         discussion: """
-            Sends the preflight (when the browser would), then the actual request (so a DELETE is \
-            really sent), then the same question with an unlisted origin and with null for the hazards. \
-            Exit 0 allowed, 1 blocked, 2 could not ask.
+            Sends the preflight (when the browser would), then, if it passed, the actual request (a \
+            DELETE is really sent), then the same question with an unlisted origin and with null for \
+            the hazards. Exit 0 allowed, 1 blocked, 2 could not ask. See Docs/probe.md.
             """
     )
 
