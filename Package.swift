@@ -149,6 +149,7 @@ let package = Package(
         .testTarget(name: "CORSPolicyTests", dependencies: ["CORSPolicy"]),
         .testTarget(name: "CookiePolicyTests", dependencies: ["CookiePolicy"]),
         .testTarget(name: "FetchCORSTests", dependencies: ["FetchCORS"]),
+        .testTarget(name: "CORSProbeTests", dependencies: ["CORSProbe", "FetchCORS"]),
         .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime"]),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy", "GatewayConfig"]),
         .testTarget(
