@@ -3,9 +3,6 @@
 public enum SafelistedRequestHeader {
     public static let maxValueBytes = 128
 
-    /// The names the standard safelists (for some values).
-    public static let standardNames: Set<String> = ["accept", "accept-language", "content-language", "content-type", "range"]
-
     /// Names Chromium safelists on top (client hints a script can set, and `Intervention`).
     public static let chromiumExtraNames: Set<String> = [
         "intervention", "device-memory", "dpr", "width", "viewport-width", "rtt", "downlink", "ect", "save-data",
