@@ -47,6 +47,11 @@ let package = Package(
         .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CookiePolicy", "CPSL", "FileContents"]),
         // Pure CORS policy (SPEC §4): origin matching, preflight decisions, response headers, explain.
         .target(name: "CORSPolicy", dependencies: ["VisibleLock"]),
+        // The Fetch standard's CORS decisions as a browser makes them (SPEC §13): pure, no I/O.
+        .target(name: "FetchCORS"),
+        // `probe`: asks a live server what a browser's fetch would ask (blocking libcurl) and
+        // decides with FetchCORS.
+        .target(name: "CORSProbe", dependencies: ["FetchCORS", "CCurl", "CCurlShim"]),
         // Pure cookie policy (SPEC §6): Set-Cookie rewriting and the request Cookie filter.
         .target(name: "CookiePolicy"),
         // libpsl, for refusing origin wildcards directly over a public suffix.
@@ -96,6 +101,7 @@ let package = Package(
             name: "CorsGatewayCLI",
             dependencies: [
                 "GatewayConfig", "GatewayServer", "GatewayPolicy", "CORSPolicy", "CurlEngine", "GatewayLogging", "GatewayMetrics",
+                "CORSProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -150,6 +156,8 @@ let package = Package(
         .testTarget(name: "GatewayMetricsTests", dependencies: ["GatewayMetrics", "GatewayTestSupport"]),
         .testTarget(name: "CORSPolicyTests", dependencies: ["CORSPolicy"]),
         .testTarget(name: "CookiePolicyTests", dependencies: ["CookiePolicy"]),
+        .testTarget(name: "FetchCORSTests", dependencies: ["FetchCORS"]),
+        .testTarget(name: "CORSProbeTests", dependencies: ["CORSProbe", "FetchCORS"]),
         .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime"]),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy", "GatewayConfig"]),
         .testTarget(
@@ -157,11 +165,11 @@ let package = Package(
             dependencies: ["CurlEngine", "GatewayTestSupport"]
         ),
         .testTarget(name: "FunctionDemoTests", dependencies: ["FunctionDemo", "GatewayTestSupport"]),
-        .testTarget(name: "BrowserTests", dependencies: ["GatewayServer", "GatewayConfig", "GatewayTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "BrowserTests", dependencies: ["GatewayServer", "GatewayConfig", "GatewayTestSupport", "CORSProbe", "FetchCORS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
-                "GatewayServer", "GatewayConfig", "GatewayTestSupport", "FunctionDemo",
+                "GatewayServer", "GatewayConfig", "GatewayTestSupport", "FunctionDemo", "CORSProbe",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

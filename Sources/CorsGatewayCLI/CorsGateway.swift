@@ -6,7 +6,7 @@ struct CorsGateway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cors-gateway",
         abstract: "An edge reverse proxy for function backends: CORS at the edge, libcurl upstream.",
-        subcommands: [Serve.self, Check.self, Explain.self],
+        subcommands: [Serve.self, Check.self, Explain.self, Probe.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -94,10 +94,19 @@ struct BrowserEnvironment {
     /// a disallowed one) in a fresh headless Chromium and returns every scenario's result by name.
     /// Throws when the page does not finish in time or a scenario reports nothing.
     func run(_ scenarios: [FetchScenario], pageHost: String = "127.0.0.1") async throws -> [String: ScenarioResult] {
+        try await self.runRecordingConsole(scenarios, pageHost: pageHost, consoleLogging: false).results
+    }
+
+    /// ``run(_:pageHost:)``, plus the CORS sentences Chromium printed to its console.
+    func runRecordingConsole(
+        _ scenarios: [FetchScenario], pageHost: String = "127.0.0.1", consoleLogging: Bool = true
+    ) async throws -> (results: [String: ScenarioResult], corsConsoleMessages: [String]) {
         let run = UUID().uuidString
         self.page.serve(page: try scenarioPage(run: run, scenarios: scenarios))
         let url = self.page.origin(host: pageHost) + "/app.html"
-        let outcome = try await Chromium.run(executable: self.chromium, url: url, timeout: .seconds(40)) {
+        let outcome = try await Chromium.run(
+            executable: self.chromium, url: url, timeout: .seconds(40), extraFlags: consoleLogging ? Chromium.consoleLoggingFlags : []
+        ) {
             self.page.finished(run: run)
         }
         var results: [String: ScenarioResult] = [:]
@@ -116,7 +125,7 @@ struct BrowserEnvironment {
                 url: url, run: outcome, missing: missing, pageErrors: pageErrors,
                 results: Array(results.values), pageRequests: self.page.requestLog)
         }
-        return results
+        return (results, Chromium.corsConsoleMessages(in: outcome.stderrText))
     }
 }
 

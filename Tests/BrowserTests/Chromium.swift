@@ -68,12 +68,28 @@ enum Chromium {
         var seconds: Double
         /// The last lines of the browser's stderr, for failure messages.
         var stderrTail: String
+        /// All of the browser's stderr (console messages land there with `consoleLoggingFlags`).
+        var stderrText: String
+    }
+
+    /// Flags that make Chromium print every console message (CORS errors included) to stderr as
+    /// `…:INFO:CONSOLE…] "message", source: …`.
+    static let consoleLoggingFlags = ["--enable-logging=stderr", "--v=0"]
+
+    /// The CORS sentences in a run's stderr (`…:INFO:CONSOLE…] "Access to fetch at …", source: …`).
+    static func corsConsoleMessages(in stderr: String) -> [String] {
+        stderr.split(separator: "\n").compactMap { line in
+            guard line.contains(":CONSOLE"), let start = line.range(of: "] \"Access to fetch at "),
+                let end = line.range(of: "\", source: ", options: .backwards)
+            else { return nil }
+            return String(line[line.index(start.lowerBound, offsetBy: 3)..<end.lowerBound])
+        }
     }
 
     /// Starts `executable` on `url` with a throw-away profile, waits until `isFinished()` holds,
     /// the browser exits, or `timeout` passes, then stops it (SIGTERM, then SIGKILL).
     static func run(
-        executable: String, url: String, timeout: Duration, isFinished: () -> Bool
+        executable: String, url: String, timeout: Duration, extraFlags: [String] = [], isFinished: () -> Bool
     ) async throws -> Run {
         let clock = ContinuousClock()
         let started = clock.now
@@ -98,7 +114,7 @@ enum Chromium {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = self.flags(userDataDirectory: profile) + [url]
+        process.arguments = self.flags(userDataDirectory: profile) + extraFlags + [url]
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let stdout = try FileHandle(forWritingTo: stdoutURL)
@@ -143,6 +159,6 @@ enum Chromium {
         let tail = errorText.split(separator: "\n").suffix(15).joined(separator: "\n")
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Run(finished: finished, exitStatus: exitStatus, seconds: seconds, stderrTail: tail)
+        return Run(finished: finished, exitStatus: exitStatus, seconds: seconds, stderrTail: tail, stderrText: errorText)
     }
 }
