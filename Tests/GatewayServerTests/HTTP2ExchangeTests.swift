@@ -120,6 +120,21 @@ struct HTTP2ExchangeTests {
         }
     }
 
+    /// Draining (SPEC §8) on HTTP/2: GOAWAY, streams in flight finish, then the connection closes.
+    @Test func aDrainLetsStreamsInFlightFinishThenCloses() async throws {
+        try await TLSGateway.with { tls in
+            let client = try await H2TestClient.connect(port: tls.tlsPort, serverName: "a.test")
+            let stream = try await client.start(path: "/fn/slow-head/500", authority: "a.test")
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            await tls.gateway.server.drain(budget: .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(5), "the drain waited for more than the stream")
+            #expect(try await stream.response(timeout: .seconds(1)).status == 200)
+            #expect(!client.isActive, "the connection should be closed after the drain")
+            await client.close()
+        }
+    }
+
     /// A stream whose client reads nothing shuts its window: the backend is held back and the
     /// gateway's buffer stays bounded, as over HTTP/1.1; reading resumes it intact.
     @Test func aDownloadToAStalledStreamStaysBounded() async throws {

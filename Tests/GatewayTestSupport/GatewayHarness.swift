@@ -83,7 +83,8 @@ public final class GatewayHarness: Sendable {
 
     public func shutdown() async throws {
         self.server.stop()
-        for listener in self.listeners { try await listener.close() }
+        // A drain closes them first.
+        for listener in self.listeners where listener.isActive { try await listener.close() }
         self.engine.shutdown()
         try await self.group.shutdownGracefully()
     }
