@@ -34,21 +34,7 @@ struct HostilePathAndHostTests {
     }
 
     static func withHostileGateway(limits: String = "", _ body: (GatewayHarness, TestBackend) async throws -> Void) async throws {
-        let backend = try await TestBackend.start()
-        do {
-            let gateway = try await GatewayHarness.start(config: Self.config(backendURL: backend.baseURL, limits: limits))
-            do {
-                try await body(gateway, backend)
-            } catch {
-                try await gateway.shutdown()
-                throw error
-            }
-            try await gateway.shutdown()
-        } catch {
-            try await backend.shutdown()
-            throw error
-        }
-        try await backend.shutdown()
+        try await withGateway(config: { Self.config(backendURL: $0, limits: limits) }, body)
     }
 
     static func errorCode(_ response: RawResponse) -> String? {

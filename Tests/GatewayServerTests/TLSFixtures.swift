@@ -43,21 +43,10 @@ struct TLSGateway {
         defer { certificates.remove() }
         try certificates.make("a", dnsNames: ["a.test", "*.wild.test"])
         try certificates.make("b", dnsNames: ["b.test"])
-        let backend = try await TestBackend.start()
-        do {
-            let gateway = try await GatewayHarness.start(config: Self.config(
-                backendURL: backend.baseURL, certificates: certificates, minimumVersion: minimumVersion, alpn: alpn, limits: limits))
-            do {
-                try await body(TLSGateway(gateway: gateway, backend: backend, certificates: certificates))
-            } catch {
-                try await gateway.shutdown()
-                throw error
-            }
-            try await gateway.shutdown()
-        } catch {
-            try await backend.shutdown()
-            throw error
+        try await withGateway(config: {
+            Self.config(backendURL: $0, certificates: certificates, minimumVersion: minimumVersion, alpn: alpn, limits: limits)
+        }) { gateway, backend in
+            try await body(TLSGateway(gateway: gateway, backend: backend, certificates: certificates))
         }
-        try await backend.shutdown()
     }
 }

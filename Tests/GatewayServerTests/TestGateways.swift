@@ -51,11 +51,22 @@ func withGateway(
     route: String = "",
     _ body: (GatewayHarness, TestBackend) async throws -> Void
 ) async throws {
+    try await withGateway(config: { TestConfig.single(backendURL: $0, limits: limits, backend: backendSettings, route: route) }, body)
+}
+
+/// Starts a `TestBackend` and a gateway whose gateway.json `config` writes for the backend's
+/// base URL, runs `body`, and stops both.
+func withGateway(config: (String) -> String, _ body: (GatewayHarness, TestBackend) async throws -> Void) async throws {
     let backend = try await TestBackend.start()
     do {
-        try await withGateway(frontOf: backend.baseURL, limits: limits, backend: backendSettings, route: route) {
-            try await body($0, backend)
+        let gateway = try await GatewayHarness.start(config: config(backend.baseURL))
+        do {
+            try await body(gateway, backend)
+        } catch {
+            try await gateway.shutdown()
+            throw error
         }
+        try await gateway.shutdown()
     } catch {
         try await backend.shutdown()
         throw error
