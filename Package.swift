@@ -46,7 +46,7 @@ let package = Package(
         // gateway.json: model, strict decoding, validation with JSON paths, compiled route table.
         .target(name: "GatewayConfig", dependencies: ["CORSPolicy", "CookiePolicy", "CPSL", "FileContents"]),
         // Pure CORS policy (SPEC §4): origin matching, preflight decisions, response headers, explain.
-        .target(name: "CORSPolicy", dependencies: ["VisibleLock"]),
+        .target(name: "CORSPolicy", dependencies: ["VisibleLock", "FetchCORS"]),
         // The Fetch standard's CORS decisions as a browser makes them (SPEC §13): pure, no I/O.
         .target(name: "FetchCORS"),
         // `probe`: asks a live server what a browser's fetch would ask (blocking libcurl) and

@@ -29,7 +29,7 @@ public enum CORSExplain {
             requested.append(lower)
         }
         requested.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        if !FetchRules.safelistedMethods.contains(method) { unsafeReasons.append("method \(method) is not CORS-safelisted") }
+        if !FetchRules.isSafelistedMethod(method) { unsafeReasons.append("method \(method) is not CORS-safelisted") }
         for name in requested { unsafeReasons.append("header \(name) is not CORS-safelisted") }
         let preflightNeeded = !unsafeReasons.isEmpty
         let preflightWhy = preflightNeeded
