@@ -2,8 +2,8 @@ import Foundation
 import GatewayTestSupport
 import Testing
 
-/// Regression tests for SPEC §11's hostile requests at the edge (issue 13: defects 7, 12 and
-/// 14), over real sockets through an in-process gateway and libcurl. Each one fails at
+/// Regression tests for SPEC §11's hostile requests at the edge (issue 13: defects 7, 10, 11,
+/// 12 and 14), over real sockets through an in-process gateway and libcurl. Each one fails at
 /// af79622, as its comment says.
 @Suite("Hostile requests at the edge (SPEC §11)", .serialized)
 struct HostileRequestTests {
@@ -166,6 +166,47 @@ struct HostileRequestTests {
             let plain = try RawHTTPClient.request(port: gateway.port, path: "/fn/echo/plain", headers: [("Cookie", "session=x; admin=1")])
             #expect(plain.status == 200)
             #expect(backend.requests.last?.values(of: "cookie") == ["session=x"])
+        }
+    }
+
+    // MARK: Request bodies read as llhttp framed them (defects 10 and 11)
+
+    /// `Content-Length: 5 ` (llhttp allows whitespace after the digits) frames a five-byte
+    /// body. At af79622 the value was not a number to the gateway, so the backend got a POST
+    /// without body or length, the 413 check was skipped, and the body bytes were lost.
+    @Test(arguments: ["5 ", " 5"])
+    func aContentLengthWithWhitespaceKeepsItsBody(value: String) async throws {
+        try await withGateway(limits: #""maxRequestBodyBytes": 16"#) { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("POST /fn/echo/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(value)\r\n\r\nhello")
+            #expect(try client.readResponse(timeout: .seconds(3)).status == 200)
+            let request = try #require(backend.requests.last)
+            #expect(request.values(of: "content-length") == ["5"])
+            #expect(request.bodyBytes == 5)
+            #expect(request.checksum == TestBackend.checksum(Array("hello".utf8)))
+            // And the limit applies to it.
+            try client.send("POST /fn/echo/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 17 \r\n\r\n")
+            #expect(try client.readResponse(timeout: .seconds(3)).status == 413)
+        }
+    }
+
+    /// A chunked body whose framing breaks after the first chunk went upstream: 400 while no
+    /// response head went out, the transfer cancelled and the connection closed. At af79622
+    /// the connection was just closed, with no answer.
+    @Test func aChunkedBodyThatTurnsMalformedMidwayIs400() async throws {
+        try await withGateway { gateway, backend in
+            let client = try RawHTTPClient.connect(port: gateway.port)
+            defer { client.close() }
+            try client.send("POST /fn/echo/chunks HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            try await backend.waitUntil("the first chunk upstream") { $0.requests.last?.bodyBytes == 5 }
+            try client.send("zz\r\n")  // not a chunk size
+            let response = try client.readResponse(timeout: .seconds(3))
+            #expect(response.status == 400)
+            #expect(Self.errorCode(response) == "bad_request")
+            #expect(try client.isClosedByPeer(within: .seconds(2)))
+            #expect(await gateway.eventually { gateway.engine.transfersInFlight == 0 })
+            #expect(backend.requests.last?.bodyComplete == false)
         }
     }
 
