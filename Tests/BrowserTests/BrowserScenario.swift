@@ -45,7 +45,8 @@ struct ScenarioResult: CustomStringConvertible {
     /// `name: message` of the rejection.
     var error: String?
     /// The resource timing entry's `nextHopProtocol` for a readable response ("h2",
-    /// "http/1.1"), nil when the browser recorded no entry.
+    /// "http/1.1"); "" for a cross-origin response whose `Timing-Allow-Origin` does not admit
+    /// the page (the browser hides it), nil when the browser recorded no entry.
     var nextHopProtocol: String?
 
     var isReadable: Bool { self.outcome == .resolved }
