@@ -165,7 +165,7 @@ let package = Package(
             dependencies: ["CurlEngine", "GatewayTestSupport"]
         ),
         .testTarget(name: "FunctionDemoTests", dependencies: ["FunctionDemo", "GatewayTestSupport"]),
-        .testTarget(name: "BrowserTests", dependencies: ["GatewayServer", "GatewayConfig", "GatewayTestSupport", "CORSProbe", "FetchCORS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "BrowserTests", dependencies: ["GatewayServer", "GatewayConfig", "GatewayTestSupport", "CORSProbe", "FetchCORS", "FunctionDemo", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [

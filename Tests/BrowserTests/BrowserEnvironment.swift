@@ -101,51 +101,9 @@ struct BrowserEnvironment {
     func runRecordingConsole(
         _ scenarios: [FetchScenario], pageHost: String = "127.0.0.1", consoleLogging: Bool = true
     ) async throws -> (results: [String: ScenarioResult], corsConsoleMessages: [String]) {
-        let run = UUID().uuidString
-        self.page.serve(page: try scenarioPage(run: run, scenarios: scenarios))
-        let url = self.page.origin(host: pageHost) + "/app.html"
-        let outcome = try await Chromium.run(
-            executable: self.chromium, url: url, timeout: .seconds(40), extraFlags: consoleLogging ? Chromium.consoleLoggingFlags : []
-        ) {
-            self.page.finished(run: run)
-        }
-        var results: [String: ScenarioResult] = [:]
-        var pageErrors: [String] = []
-        for report in self.page.reports {
-            guard let result = ScenarioResult(report: report, run: run) else { continue }
-            if result.name == "__page_error__" {
-                pageErrors.append(result.error ?? "?")
-            } else {
-                results[result.name] = result
-            }
-        }
-        let missing = scenarios.map(\.name).filter { results[$0] == nil }
-        guard outcome.finished, missing.isEmpty, pageErrors.isEmpty else {
-            throw BrowserRunError(
-                url: url, run: outcome, missing: missing, pageErrors: pageErrors,
-                results: Array(results.values), pageRequests: self.page.requestLog)
-        }
-        return (results, Chromium.corsConsoleMessages(in: outcome.stderrText))
+        let run = try await self.page.run(
+            scenarios, chromium: self.chromium, pageHost: pageHost, flags: consoleLogging ? Chromium.consoleLoggingFlags : [])
+        return (run.results, Chromium.corsConsoleMessages(in: run.stderr))
     }
 }
 
-struct BrowserRunError: Error, CustomStringConvertible {
-    var url: String
-    var run: Chromium.Run
-    var missing: [String]
-    var pageErrors: [String]
-    var results: [ScenarioResult]
-    var pageRequests: [String]
-
-    var description: String {
-        """
-        headless Chromium did not complete the scenario page \(self.url) \
-        (finished: \(self.run.finished), exit status: \(self.run.exitStatus.map(String.init) ?? "killed"), \
-        \(String(format: "%.1f", self.run.seconds)) s); missing scenarios: \(self.missing); page errors: \(self.pageErrors)
-        results so far: \(self.results.map(\.description))
-        page server saw: \(self.pageRequests.suffix(10).map { String($0.prefix(120)) })
-        chromium stderr (tail):
-        \(self.run.stderrTail)
-        """
-    }
-}

@@ -44,6 +44,10 @@ struct ScenarioResult: CustomStringConvertible {
     var headers: [String: String?]
     /// `name: message` of the rejection.
     var error: String?
+    /// The resource timing entry's `nextHopProtocol` for a readable response ("h2",
+    /// "http/1.1"); "" for a cross-origin response whose `Timing-Allow-Origin` does not admit
+    /// the page (the browser hides it), nil when the browser recorded no entry.
+    var nextHopProtocol: String?
 
     var isReadable: Bool { self.outcome == .resolved }
     /// Rejected with the TypeError a CORS failure produces (not a page-side timeout).
@@ -54,6 +58,7 @@ struct ScenarioResult: CustomStringConvertible {
     var description: String {
         var text = "\(self.name): \(self.outcome.rawValue)"
         if let status { text += " status=\(status)" }
+        if let nextHopProtocol { text += " protocol=\(nextHopProtocol)" }
         if let error { text += " error=\(error)" }
         if !self.headers.isEmpty {
             let shown = self.headers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value ?? "null")" }
@@ -76,6 +81,7 @@ struct ScenarioResult: CustomStringConvertible {
         self.status = object["status"] as? Int
         self.body = object["body"] as? String
         self.error = object["error"] as? String
+        self.nextHopProtocol = object["protocol"] as? String
         var headers: [String: String?] = [:]
         for (key, value) in (object["headers"] as? [String: Any]) ?? [:] {
             headers[key.lowercased()] = value as? String
@@ -102,6 +108,16 @@ func scenarioPage(run: String, scenarios: [FetchScenario]) throws -> String {
           out.textContent += text + "\\n";
           try { await fetch(path + "?" + encodeURIComponent(text), { cache: "no-store" }); } catch (e) {}
         }
+        // The protocol the browser used for the newest resource timing entry of `url` after the
+        // `before` it had: entries are queued once the body is read, so wait a little for it.
+        async function nextHopProtocol(url, before) {
+          for (let i = 0; i < 50; i++) {
+            const entries = performance.getEntriesByName(url, "resource");
+            if (entries.length > before) return entries[entries.length - 1].nextHopProtocol;
+            await new Promise((done) => setTimeout(done, 20));
+          }
+          return null;
+        }
         window.addEventListener("error", (e) => {
           report("/result", JSON.stringify({ run: RUN, name: "__page_error__", outcome: "rejected", error: String(e.message) }));
         });
@@ -112,12 +128,14 @@ func scenarioPage(run: String, scenarios: [FetchScenario]) throws -> String {
               const init = { method: s.method, headers: s.headers, credentials: s.credentials,
                              signal: AbortSignal.timeout(8000) };
               if (s.body !== null) init.body = s.body;
+              const before = performance.getEntriesByName(s.url, "resource").length;
               const response = await fetch(s.url, init);
               r.outcome = "resolved";
               r.status = response.status;
               r.headers = {};
               for (const name of s.read) r.headers[name] = response.headers.get(name);
               r.body = (await response.text()).slice(0, 2000);
+              r.protocol = await nextHopProtocol(s.url, before);
             } catch (e) {
               r.outcome = "rejected";
               r.error = String(e && e.name) + ": " + String(e && e.message);

@@ -86,10 +86,13 @@ enum Chromium {
         }
     }
 
-    /// Starts `executable` on `url` with a throw-away profile, waits until `isFinished()` holds,
-    /// the browser exits, or `timeout` passes, then stops it (SIGTERM, then SIGKILL).
+    /// Starts `executable` on `url` with a throw-away profile and `extraFlags` after ``flags(userDataDirectory:)``,
+    /// waits until `isFinished()` holds, the browser exits, or `timeout` passes, then stops it
+    /// (SIGTERM, then SIGKILL). `preferences` (JSON), when given, is the profile's
+    /// `Default/Preferences` file: settings a user would change in the browser's UI.
     static func run(
-        executable: String, url: String, timeout: Duration, extraFlags: [String] = [], isFinished: () -> Bool
+        executable: String, url: String, extraFlags: [String] = [], preferences: String? = nil, timeout: Duration,
+        isFinished: () -> Bool
     ) async throws -> Run {
         let clock = ContinuousClock()
         let started = clock.now
@@ -98,6 +101,11 @@ enum Chromium {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let profile = scratch.appendingPathComponent("profile").path
+        if let preferences {
+            let directory = "\(profile)/Default"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(preferences.utf8).write(to: URL(fileURLWithPath: "\(directory)/Preferences"))
+        }
         let stdoutURL = scratch.appendingPathComponent("stdout.txt")
         let stderrURL = scratch.appendingPathComponent("stderr.txt")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)

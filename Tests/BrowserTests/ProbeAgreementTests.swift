@@ -91,7 +91,7 @@ struct ProbeAgreementTests {
         let run = UUID().uuidString
         page.serve(page: try scenarioPage(run: run, scenarios: scenarios))
         let browser = try await Chromium.run(
-            executable: chromium, url: pageOrigin + "/matrix.html", timeout: .seconds(90), extraFlags: Chromium.consoleLoggingFlags
+            executable: chromium, url: pageOrigin + "/matrix.html", extraFlags: Chromium.consoleLoggingFlags, timeout: .seconds(90)
         ) { page.finished(run: run) }
         var results: [String: ScenarioResult] = [:]
         for report in page.reports {
