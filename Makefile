@@ -10,7 +10,8 @@ DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl 
 # `make bench` builds its own release binary in .build-bench, apart from `.build`, so it never
 # waits for (or disturbs) a debug build in progress. BENCH_ARGS go to Benchmarks/bench.py, e.g.
 # make bench BENCH_ARGS="--duration 10 --rounds 5 --output /tmp/bench.md"
-BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config python3 util-linux nginx haproxy wrk
+BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 util-linux nginx haproxy wrk \
+	nghttp2-client
 BENCH_SCRATCH := .build-bench
 BENCH_ARGS ?=
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark cors-gateway against nginx and HAProxy on loopback. See Docs/benchmarks.md.
 
-Starts a backend nginx (CPU 1), the contestants (CPU 0) and wrk (CPU 1) in a temporary
+Starts a backend nginx (CPU 1), the contestants (CPU 0) and wrk or h2load (CPU 1) in a temporary
 directory, checks every contestant's answers, then runs each scenario round by round, the
 contestants in turn, and prints medians as a Markdown table. Python 3 standard library only.
 """
@@ -23,7 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import report  # noqa: E402
 from benchlib.checks import check_backend, check_contestant  # noqa: E402
 from benchlib.contestants import (  # noqa: E402
-    Backend, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx, TwoCoreGateway, TwoCoreNginx)
+    Backend, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx, TlsGateway, TlsNginx, TwoCoreGateway,
+    TwoCoreNginx)
+from benchlib.h2load import run_handshakes, run_streams  # noqa: E402
 from benchlib.procs import BenchError, cpu_seconds, rss_bytes, stop_all  # noqa: E402
 from benchlib.scenarios import run_wrk, scenarios  # noqa: E402
 
@@ -46,17 +48,27 @@ def parse_args():
                    help="wrk connections for P, A, L, U (default 50)")
     p.add_argument("--many-connections", type=int, default=env_int("BENCH_MANY_CONNECTIONS", 1000),
                    help="wrk connections for C (default 1000)")
-    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", "PALUCM"),
-                   help="which scenarios, as letters (default PALUCM)")
+    p.add_argument("--h2-connections", type=int, default=env_int("BENCH_H2_CONNECTIONS", 4),
+                   help="h2load connections for H (default 4)")
+    p.add_argument("--h2-streams", type=int, default=env_int("BENCH_H2_STREAMS", 25),
+                   help="h2load concurrent streams per connection for H (default 25; the gateway allows 100)")
+    p.add_argument("--handshake-clients", type=int, default=env_int("BENCH_HANDSHAKE_CLIENTS", 100),
+                   help="new connections per h2load run for K, one preflight each (default 100)")
+    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", "PALUCMHK"),
+                   help="which scenarios, as letters (default PALUCMHK)")
     p.add_argument("--gateway-bin", default=os.environ.get(
         "BENCH_GATEWAY_BIN", os.path.join(ROOT, ".build-bench", "release", "cors-gateway")))
     p.add_argument("--nginx-bin", default=shutil.which("nginx") or "/usr/sbin/nginx")
     p.add_argument("--haproxy-bin", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     p.add_argument("--wrk-bin", default=shutil.which("wrk") or "wrk")
+    p.add_argument("--h2load-bin", default=shutil.which("h2load") or "h2load")
     p.add_argument("--contestants", default=os.environ.get(
-        "BENCH_CONTESTANTS", "gateway,gateway-default,nginx,nginx-log,haproxy,gateway-2core,nginx-2core"),
+        "BENCH_CONTESTANTS",
+        "gateway,gateway-default,nginx,nginx-log,haproxy,gateway-2core,nginx-2core,gateway-tls,nginx-tls"),
         help="comma-separated keys: gateway (log and watch off), gateway-default (as users run it), "
-             "nginx, nginx-log (access log on), haproxy; gateway-2core and nginx-2core run only scenario M")
+             "nginx, nginx-log (access log on), haproxy; gateway-2core and nginx-2core run only scenario M; "
+             "gateway-tls and nginx-tls (HTTPS + HTTP/2, access log off) only H and K. A contestant that "
+             "no chosen scenario runs is not started")
     p.add_argument("--output", help="also write the Markdown report to this file")
     p.add_argument("--allow-errors", action="store_true",
                    help="exit 0 even when a run saw non-2xx responses or socket errors")
@@ -119,18 +131,25 @@ def run(args, workdir, runs_dir):
                 LoggingNginx(workdir, 0, args.nginx_bin, backend.port),
                 HAProxy(workdir, 0, args.haproxy_bin, backend.port),
                 TwoCoreGateway(workdir, "0,1", args.gateway_bin, backend.port),
-                TwoCoreNginx(workdir, "0,1", args.nginx_bin, backend.port)]
+                TwoCoreNginx(workdir, "0,1", args.nginx_bin, backend.port),
+                TlsGateway(workdir, 0, args.gateway_bin, backend.port),
+                TlsNginx(workdir, 0, args.nginx_bin, backend.port)]
     wanted = {k.strip() for k in args.contestants.split(",")}
     unknown = wanted - {c.key for c in everyone}
     if unknown:
         raise BenchError(f"--contestants: no contestant {', '.join(sorted(unknown))} "
                          f"(known: {', '.join(c.key for c in everyone)})")
-    contestants = [c for c in everyone if c.key in wanted]
+    chosen = [s for s in scenarios(args.connections, args.many_connections, args.h2_connections,
+                                   args.h2_streams, args.handshake_clients) if s.key in args.scenarios.upper()]
+    contestants = [c for c in everyone if c.key in wanted and any(runs_in(s, c) for s in chosen)]
+    if any(c.tls for c in contestants) and shutil.which(args.h2load_bin) is None:
+        raise BenchError(f"no h2load at {args.h2load_bin}: the TLS scenarios need nghttp2-client (make bench "
+                         "installs it)")
     for c in contestants:
         c.start()
-        log(f"{c.name} on {c.url} (CPU 0, pids {c.pids})")
+        log(f"{c.name} on {c.url} (CPU {c.cpu}, pids {c.pids})")
     for c in contestants:
-        check_contestant(c.name, c.port)
+        check_contestant(c.name, c.port, tls=c.tls)
     log("every contestant answers every scenario correctly")
 
     time.sleep(0.5)
@@ -138,12 +157,11 @@ def run(args, workdir, runs_dir):
     time.sleep(2.0)
     idle = {c.name: (cpu_seconds(c.pids) - before[c.name], rss_bytes(c.pids)) for c in contestants}
 
-    chosen = [s for s in scenarios(args.connections, args.many_connections) if s.key in args.scenarios.upper()]
     runs = []
     for rnd in range(1, args.rounds + 1):
         for s in chosen:
             for c in contestants:
-                if c.cores == s.cores:
+                if runs_in(s, c):
                     runs.extend(one_run(args, s, c, backend, rnd, runs_dir, contestants))
     measured = [r for r in runs if not r["warmup"]]
 
@@ -167,6 +185,20 @@ def run(args, workdir, runs_dir):
     return 0
 
 
+def runs_in(scenario, contestant):
+    """The two-core contestants run only M, the TLS ones only H and K."""
+    return contestant.cores == scenario.cores and contestant.tls == scenario.tls
+
+
+def load(args, s, c, backend, seconds, path):
+    """One load-generator run of scenario s against contestant c."""
+    if not s.tls:
+        return run_wrk(s, c, backend, seconds, path, wrk=args.wrk_bin)
+    if s.streams:
+        return run_streams(s, c, backend, seconds, path, h2load=args.h2load_bin)
+    return run_handshakes(s, c, backend, seconds, path, h2load=args.h2load_bin)
+
+
 def settle(servers, quiet_ticks=0.011, timeout=5.0):
     """Wait until no server used more than one clock tick of CPU in 200 ms (a contestant may still
     be finishing the previous run's queued work). Returns how long that took."""
@@ -187,13 +219,15 @@ def one_run(args, s, c, backend, rnd, runs_dir, everyone):
     phases = ([("warmup", args.warmup)] if args.warmup > 0 else []) + [("run", args.duration)]
     for phase, seconds in phases:
         path = os.path.join(runs_dir, f"r{rnd}-{s.key}-{c.key}-{phase}.txt")
-        r = run_wrk(s, c, backend, seconds, path, wrk=args.wrk_bin)
+        r = load(args, s, c, backend, seconds, path)
         r.update(scenario=s.key, contestant=c.name, round=rnd, warmup=phase == "warmup")
         out.append(r)
     r = out[-1]
     flag = "  <-- ERRORS" if any(x["non2xx"] or x["socket_errors"] for x in out) else ""
-    log(f"round {rnd} {s.key} {c.name:12s} {r['rps']:>10,.0f} req/s  p50 {r['p50_ms']:7.2f} ms  "
-        f"p99 {r['p99_ms']:7.2f} ms  cpu {r['cpu_s']:5.2f} s  rss {r['rss_mib']:6.1f} MiB  "
+    latency = (f"p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms" if "p50_ms" in r
+               else f"cpu/req {r['cpu_us_per_req']:6.1f} µs")
+    log(f"round {rnd} {s.key} {c.name:12s} {r['rps']:>10,.0f} req/s  {latency}  "
+        f"cpu {r['cpu_s']:5.2f} s  rss {r['rss_mib']:6.1f} MiB  "
         f"wrk {r['wrk_cpu_pct']:3.0f}%  cpu1 {r['cpu1_busy_pct']:3.0f}%  "
         f"others@cpu0 {r['cpu0_other_pct']:3.0f}%  others@cpu1 {r['cpu1_other_pct']:3.0f}%{flag}")
     return out
@@ -208,8 +242,10 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         f"## Results ({now})",
         "",
         f"{args.rounds} rounds × {len(chosen)} scenarios × {len(names)} contestants, {args.duration} s per run "
-        f"after {args.warmup} s warm-up; wrk -t1 -c{args.connections} (C: -c{args.many_connections}). "
-        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log), for cors-gateway (2 cores) to nginx (2 workers). Host: {platform.node()}, {os.cpu_count()} CPUs, "
+        f"after {args.warmup} s warm-up; wrk -t1 -c{args.connections} (C: -c{args.many_connections})"
+        + (f"; h2load -t1 -c{args.h2_connections} -m{args.h2_streams} (H), -c{args.handshake_clients} "
+           f"-n{args.handshake_clients} repeated (K)" if any(s.tls for s in chosen) else "") + ". "
+        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log), for cors-gateway (2 cores) to nginx (2 workers), for cors-gateway (TLS) to nginx (TLS). Host: {platform.node()}, {os.cpu_count()} CPUs, "
         f"load average at the end {os.getloadavg()[0]:.2f}. Took {elapsed / 60:.1f} min.",
         "",
         report.results_table(chosen, names, med),
@@ -230,7 +266,7 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         "",
         "### Load side and noise (medians)",
         "",
-        "wrk, the backend and this script share CPU 1. CPU 0 softirq is loopback network work charged to "
+        "wrk or h2load, the backend and this script share CPU 1. CPU 0 softirq is loopback network work charged to "
         "no process. \"Others\" is a CPU's busy time spent in none of the processes measured and not in "
         "softirq: other processes on the machine (and, on CPU 1, this script).",
         "",

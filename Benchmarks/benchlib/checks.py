@@ -1,8 +1,12 @@
-"""Correctness checks with a plain HTTP client, before anything is measured."""
+"""Correctness checks with a plain HTTP client (nghttp for HTTPS + HTTP/2), before anything is
+measured."""
 
 import http.client
+import re
 import select
+import shutil
 import socket
+import subprocess
 
 from .contestants import BIG_BYTES
 from .procs import BenchError
@@ -22,6 +26,38 @@ def request(port, method, path, headers=None, body=None):
         conn.close()
 
 
+# nghttp -v prints each received header field as `[  0.004] recv (stream_id=13) name: value`.
+NGHTTP_HEADER = re.compile(r"^\[[ 0-9.]+\] recv \(stream_id=\d+[^)]*\) (:?[^:\s]+): (.*)$")
+
+
+def h2_request(port, method, path, headers=None, body=None):
+    """One request over HTTPS + HTTP/2 with nghttp (from nghttp2-client, as h2load); the body of
+    the answer is not kept. Fails loudly when the server does not choose h2 by ALPN."""
+    if body is not None:
+        raise BenchError("h2_request sends no bodies")
+    nghttp = shutil.which("nghttp")
+    if nghttp is None:
+        raise BenchError("the TLS scenarios need nghttp and h2load (apt-get install nghttp2-client)")
+    argv = [nghttp, "-nv", "-t", "10", "-H", f":method: {method}"]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name.lower()}: {value}"]
+    argv.append(f"https://127.0.0.1:{port}{path}")
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=20)
+    if "negotiated protocol: h2" not in result.stdout:
+        raise BenchError(f"`{' '.join(argv)}` did not negotiate h2:\n{result.stdout[-2000:]}")
+    answer = http.client.HTTPMessage()
+    status = None
+    for line in result.stdout.splitlines():
+        m = NGHTTP_HEADER.match(line)
+        if m and m.group(1) == ":status":
+            status = int(m.group(2))
+        elif m and not m.group(1).startswith(":"):
+            answer[m.group(1)] = m.group(2)
+    if status is None:
+        raise BenchError(f"`{' '.join(argv)}` got no answer:\n{result.stdout[-2000:]}")
+    return status, answer, b""
+
+
 def vary_tokens(headers):
     tokens = set()
     for line in headers.get_all("Vary") or []:
@@ -30,8 +66,8 @@ def vary_tokens(headers):
 
 
 class Checker:
-    def __init__(self, name, port):
-        self.name, self.port, self.failures = name, port, []
+    def __init__(self, name, port, send=request):
+        self.name, self.port, self.send, self.failures = name, port, send, []
 
     def expect(self, check, condition, detail):
         if not condition:
@@ -41,7 +77,7 @@ class Checker:
         headers = {"Origin": origin, "Access-Control-Request-Method": method}
         if req_headers:
             headers["Access-Control-Request-Headers"] = req_headers
-        status, h, _ = request(self.port, "OPTIONS", "/fn/hello", headers)
+        status, h, _ = self.send(self.port, "OPTIONS", "/fn/hello", headers)
         acao = h.get("Access-Control-Allow-Origin")
         self.expect(check, PREFLIGHT_VARY <= vary_tokens(h), f"Vary is {h.get_all('Vary')}")
         if not allowed:
@@ -62,7 +98,7 @@ class Checker:
         headers = {"Origin": origin}
         if body is not None:
             headers["Content-Type"] = "application/octet-stream"
-        status, h, data = request(self.port, method, path, headers, body)
+        status, h, data = self.send(self.port, method, path, headers, body)
         acao = h.get("Access-Control-Allow-Origin")
         self.expect(check, status == 200, f"status {status}, want 200")
         self.expect(check, "origin" in vary_tokens(h), f"Vary is {h.get_all('Vary')}, want Origin")
@@ -80,9 +116,18 @@ class Checker:
                     f"ACEH {h.get('Access-Control-Expose-Headers')!r}")
 
 
-def check_contestant(name, port):
-    """Every scenario answered as the policy says; raise BenchError naming contestant and checks."""
-    c = Checker(name, port)
+def check_contestant(name, port, tls=False):
+    """Every scenario answered as the policy says; raise BenchError naming contestant and checks.
+    A TLS contestant runs only preflights (H, K), so only they are checked, over h2."""
+    c = Checker(name, port, send=h2_request if tls else request)
+    _check_preflights(c)
+    if not tls:
+        _check_actual_requests(c)
+    if c.failures:
+        raise BenchError(f"{name} answers incorrectly:\n  " + "\n  ".join(c.failures))
+
+
+def _check_preflights(c):
     c.preflight("P preflight (allowed)", "https://app.example.com", True)
     c.preflight("P preflight, wildcard origin", "https://a.b.example.org", True)
     c.preflight("P preflight, no request headers", "https://admin.example.com", True, req_headers=None)
@@ -92,6 +137,9 @@ def check_contestant(name, port):
     c.preflight("preflight from https://APP.example.com", "https://APP.example.com", False)
     c.preflight("preflight asking for PUT", "https://app.example.com", False, method="PUT")
     c.preflight("preflight asking for x-api-key", "https://app.example.com", False, req_headers="x-api-key")
+
+
+def _check_actual_requests(c):
     c.actual("A GET /fn/hello", "GET", "/fn/hello", "https://x.example.org", True,
              want_body=b'{"hello":"world"}')
     c.actual("A GET /fn/hello from https://evil.example", "GET", "/fn/hello", "https://evil.example", False,
@@ -99,8 +147,6 @@ def check_contestant(name, port):
     c.actual("L GET /fn/big", "GET", "/fn/big", "https://app.example.com", True, want_len=BIG_BYTES)
     c.actual("U POST /fn/upload", "POST", "/fn/upload", "https://app.example.com", True,
              body=b"u" * UPLOAD_BYTES, want_body=b'{"uploaded":true}')
-    if c.failures:
-        raise BenchError(f"{name} answers incorrectly:\n  " + "\n  ".join(c.failures))
 
 
 def check_backend(port):

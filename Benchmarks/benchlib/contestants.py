@@ -1,10 +1,12 @@
-"""The backend and the three contestants: render their configs, validate, start, stop."""
+"""The backend and the contestants: render their configs, validate, start, stop."""
 
+import json
 import os
 import re
 import subprocess
 
 from .procs import BenchError, free_port, process_tree, start, stop, wait_for_port
+from .tls import certificate
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "config")
 
@@ -33,10 +35,12 @@ def validate(name, argv):
 
 class Server:
     """One started server: `pids` (whole process tree) are what CPU and RSS are measured on.
-    `cores` is how many CPUs it may use: 1 (pinned to CPU 0) for every scenario but M, 2 for M."""
+    `cores` is how many CPUs it may use: 1 (pinned to CPU 0) for every scenario but M, 2 for M.
+    `tls`: it listens for HTTPS + HTTP/2 only, and runs only the TLS scenarios (H, K)."""
 
     name = "?"
     cores = 1
+    tls = False
 
     def __init__(self, workdir, cpu):
         self.dir = os.path.join(workdir, self.key)
@@ -46,7 +50,11 @@ class Server:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def certificate(self):
+        """(chain, key): the one certificate all TLS contestants share, in the run's temp dir."""
+        return certificate(os.path.dirname(self.dir))
 
     def launch(self, argv, ready_line=None):
         self.proc = start(self.name, argv, self.log, cpu=self.cpu)
@@ -93,10 +101,14 @@ class Gateway(Server):
         if not os.access(self.binary, os.X_OK):
             raise BenchError(f"cors-gateway: no executable at {self.binary} (build it first: make bench)")
         conf = render("gateway.json", os.path.join(self.dir, "gateway.json"),
-                      PORT=self.port, BACKEND_PORT=self.backend_port)
+                      LISTEN=json.dumps(self.listen_entry()), BACKEND_PORT=self.backend_port)
         validate(self.name, [self.binary, "check", "--config", conf])
+        kind = "tls " if self.tls else ""
         self.launch([self.binary, "serve", "--config", conf] + self.flags,
-                    ready_line=f"listening on 127.0.0.1:{self.port}")
+                    ready_line=f"{kind}listening on 127.0.0.1:{self.port}")
+
+    def listen_entry(self):
+        return f"127.0.0.1:{self.port}"
 
 
 class DefaultGateway(Gateway):
@@ -113,6 +125,19 @@ class TwoCoreGateway(DefaultGateway):
     cores = 2
 
 
+class TlsGateway(Gateway):
+    """cors-gateway as measured in P (access log and config watch off, so no certificate watch
+    either) behind a TLS listener offering h2, then http/1.1: for scenarios H and K."""
+    name, key = "cors-gateway (TLS)", "gateway-tls"
+    tls = True
+
+    def listen_entry(self):
+        chain, key = self.certificate()
+        return {"address": f"127.0.0.1:{self.port}",
+                "tls": {"certificates": [{"certificateChain": chain, "privateKey": key}],
+                        "minimumVersion": "1.2", "alpn": ["h2", "http/1.1"]}}
+
+
 class Nginx(Server):
     """nginx with `access_log off`, the fastest it goes."""
     name, key = "nginx", "nginx"
@@ -126,10 +151,14 @@ class Nginx(Server):
     def start(self):
         conf = render("nginx.conf", os.path.join(self.dir, "nginx.conf"),
                       DIR=self.dir, PORT=self.port, BACKEND_PORT=self.backend_port,
-                      ACCESS_LOG=self.access_log.replace("{DIR}", self.dir), WORKERS=self.workers)
+                      ACCESS_LOG=self.access_log.replace("{DIR}", self.dir), WORKERS=self.workers,
+                      LISTEN_TLS=" ssl http2" if self.tls else "", TLS=self.tls_directives())
         argv = [self.binary, "-p", self.dir, "-e", os.path.join(self.dir, "error.log"), "-c", conf]
         validate(self.name, argv + ["-t", "-q"])
         self.launch(argv)
+
+    def tls_directives(self):
+        return ""
 
 
 class LoggingNginx(Nginx):
@@ -144,6 +173,22 @@ class TwoCoreNginx(LoggingNginx):
     name, key = "nginx (2 workers)", "nginx-2core"
     workers = 2
     cores = 2
+
+
+class TlsNginx(Nginx):
+    """nginx (access log off) on `listen … ssl http2` with the gateway's certificate, TLS versions
+    and stream limit: the peer of cors-gateway (TLS)."""
+    name, key = "nginx (TLS)", "nginx-tls"
+    tls = True
+
+    def tls_directives(self):
+        chain, key = self.certificate()
+        return "\n".join(f"        {line}" for line in [
+            f"ssl_certificate {chain};",
+            f"ssl_certificate_key {key};",
+            "ssl_protocols TLSv1.2 TLSv1.3;",
+            "http2_max_concurrent_streams 100;",
+        ])
 
 
 class HAProxy(Server):

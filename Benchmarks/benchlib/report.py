@@ -6,9 +6,12 @@ BASELINE = "nginx"
 TARGET = "cors-gateway"
 DEFAULT_TARGET = "cors-gateway (default)"
 LOGGING_BASELINE = "nginx (access log)"
+TLS_TARGET = "cors-gateway (TLS)"
+TLS_BASELINE = "nginx (TLS)"
 # The peer each contestant's ratios are taken against: the gateway's default configuration (access
-# log on) against nginx with its access log on, everyone else against nginx without one.
-PEERS = {DEFAULT_TARGET: LOGGING_BASELINE, "cors-gateway (2 cores)": "nginx (2 workers)"}
+# log on) against nginx with its access log on, the two-core and TLS gateways against nginx set up
+# the same way, everyone else against nginx without an access log.
+PEERS = {DEFAULT_TARGET: LOGGING_BASELINE, "cors-gateway (2 cores)": "nginx (2 workers)", TLS_TARGET: TLS_BASELINE}
 
 # (column title, metric key, format)
 COLUMNS = [
@@ -23,7 +26,7 @@ COLUMNS = [
 # Counts where a ratio says nothing (nginx's is near zero).
 UNRATIOED = {"switches_per_req"}
 DIAGNOSTICS = [
-    ("wrk CPU %", "wrk_cpu_pct", "{:.0f}"),
+    ("wrk/h2load CPU %", "wrk_cpu_pct", "{:.0f}"),
     ("backend CPU %", "backend_cpu_pct", "{:.0f}"),
     ("CPU 1 busy %", "cpu1_busy_pct", "{:.0f}"),
     ("others on CPU 1 %", "cpu1_other_pct", "{:.0f}"),
@@ -46,6 +49,9 @@ TARGETS = [
     ("A", DEFAULT_TARGET, LOGGING_BASELINE, "rps", ">=", 0.7, "req/s ≥ 0.7× nginx (log on)"),
     ("A", DEFAULT_TARGET, LOGGING_BASELINE, "p99_ms", "<=", 2.0, "p99 ≤ 2× nginx (log on)"),
     ("C", DEFAULT_TARGET, LOGGING_BASELINE, "rps", ">=", 0.8, "req/s ≥ 0.8× nginx (log on)"),
+    # HTTPS + HTTP/2 preflights, handshakes excluded (issue 14); K, the handshakes, has no target.
+    ("H", TLS_TARGET, TLS_BASELINE, "rps", ">=", 1.0, "req/s ≥ 1.0× nginx (TLS)"),
+    ("H", TLS_TARGET, TLS_BASELINE, "cpu_us_per_req", "<=", 1.0, "CPU/preflight ≤ 1.0× nginx (TLS)"),
 ]
 RSS_LIMIT_MIB = 128
 RSS_SCENARIOS = ["C", "L"]
@@ -79,6 +85,9 @@ def results_table(scenarios, contestants, med):
             base = med.get((s.key, PEERS.get(name, BASELINE)))
             cells = [f"{s.key}: {s.title}", name]
             for _, key, fmt in COLUMNS:
+                if key not in m:  # K has no per-request latency
+                    cells.append("–")
+                    continue
                 cell = fmt.format(m[key])
                 if base is not None and key not in UNRATIOED:
                     cell += f" ({_ratio(m[key], base[key]):.2f})"
@@ -150,10 +159,13 @@ def error_lines(runs):
     for r in runs:
         if r["non2xx"] or r["socket_errors"]:
             d = r["error_detail"]
+            if "errored" in d:  # h2load
+                detail = f"errored (resets, connection errors) {d['errored']}, of them timeouts {d['timeouts']}"
+            else:
+                detail = (f"socket errors connect {d['connect_errors']} read {d['read_errors']} "
+                          f"write {d['write_errors']} timeout {d['timeouts']}")
             out.append(f"- {r['contestant']}, scenario {r['scenario']}, round {r['round']}"
-                       f"{' (warm-up)' if r.get('warmup') else ''}: {d['non2xx']} non-2xx, "
-                       f"socket errors connect {d['connect_errors']} read {d['read_errors']} "
-                       f"write {d['write_errors']} timeout {d['timeouts']}")
+                       f"{' (warm-up)' if r.get('warmup') else ''}: {d['non2xx']} non-2xx, {detail}")
     return out
 
 
@@ -170,7 +182,7 @@ def warnings(scenarios, names, med):
             if m is None:
                 continue
             if m["cpu1_busy_pct"] >= LOAD_SIDE_BUSY_PCT:
-                out.append(f"- {s.key} {name}: CPU 1 (wrk + backend) {m['cpu1_busy_pct']:.0f}% busy: the load "
+                out.append(f"- {s.key} {name}: CPU 1 (load generator + backend) {m['cpu1_busy_pct']:.0f}% busy: the load "
                            f"side may be the limit; req/s is a lower bound for {name} here.")
             for cpu in (0, 1):
                 if m[f"cpu{cpu}_other_pct"] >= NOISE_PCT:
