@@ -1,7 +1,8 @@
 # cors-gateway: `make run` starts the demo functions and the gateway on ./gateway.json;
 # `make test` runs every test (`make test-sanitize`: the engine and server suites under
 # ThreadSanitizer, every test under AddressSanitizer); `make bench` measures the gateway against nginx and HAProxy
-# (Docs/benchmarks.md). Each installs what it needs from Debian first.
+# (Docs/benchmarks.md); `make soak` runs a release gateway for 10 minutes under mixed clients, failing
+# backends and reloads (Docs/security.md#soak). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
 DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium
@@ -13,7 +14,15 @@ BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config py
 BENCH_SCRATCH := .build-bench
 BENCH_ARGS ?=
 
-.PHONY: deps build release run test test-sanitize check clean bench
+# `make soak` builds its own release binary in .build-soak, as `make bench` does, then runs
+# scripts/soak.py against it: SOAK_SECONDS of load (default 600), SOAK_ARGS passed on, e.g.
+# make soak SOAK_SECONDS=120 SOAK_ARGS="--clients 8 --keep"
+SOAK_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config python3
+SOAK_SCRATCH := .build-soak
+SOAK_SECONDS ?= 600
+SOAK_ARGS ?=
+
+.PHONY: deps build release run test test-sanitize check clean bench soak
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -52,6 +61,11 @@ bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH) --product cors-gateway
 	python3 Benchmarks/bench.py --gateway-bin $(BENCH_SCRATCH)/release/cors-gateway $(BENCH_ARGS)
+
+soak:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SOAK_DEB_PACKAGES)"
+	$(SWIFT) build -c release --scratch-path $(SOAK_SCRATCH) --product cors-gateway
+	python3 scripts/soak.py --gateway-bin $(SOAK_SCRATCH)/release/cors-gateway --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
 
 clean:
 	rm -rf .build
