@@ -27,7 +27,8 @@ from soaklib import config  # noqa: E402
 from soaklib.backends import Backend, FaultInjector  # noqa: E402
 from soaklib.gateway import Gateway, GatewayError, describe_fds, gauge  # noqa: E402
 from soaklib.reloads import Reloader  # noqa: E402
-from soaklib.scenarios import Kinds, kinds  # noqa: E402
+from soaklib.drain import DRAIN_TIMEOUT, drain_under_load  # noqa: E402
+from soaklib.scenarios import MARGIN, Kinds, kinds  # noqa: E402
 from soaklib.slots import probe_slots  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -275,9 +276,13 @@ def run(args, workdir):
             soak.violation(f"RSS grew {growth * 100:.1f} % after warm-up ({fmt_mib(warm[1])} at {warm[0]:.0f} s "
                            f"→ {fmt_mib(rss_end)} at the end), limit {RSS_GROWTH_LIMIT * 100:.0f} %")
 
-        exit_code = gateway.stop()
+        exit_code, drain_seconds = None, float("nan")
+        if gateway.alive():
+            drain, exit_code, drain_seconds = drain_under_load(soak, Kinds(soak), gateway, backends["flaky"])
+            all_kinds += drain
         if exit_code != 0:
-            soak.violation(f"the gateway exited {exit_code} on SIGTERM, not 0")
+            soak.violation(f"the gateway did not exit 0 on SIGTERM within {DRAIN_TIMEOUT + 1 + MARGIN:.0f} s "
+                           f"(exit {exit_code}, None: killed)")
         lines, statuses, (longest_ms, longest_line), incomplete, fault_lines = access_log_summary(gateway.log_text())
         if set(statuses) - ACCESS_STATUSES:
             soak.violation(f"access log statuses outside {sorted(ACCESS_STATUSES)}: "
@@ -307,7 +312,7 @@ def run(args, workdir):
               f"{max(s[2] for s in samples)} descriptors, {max(s[3] for s in samples):.0f} in flight, "
               f"{max(s[4] for s in samples):.0f} connections")
         print(f"gateway CPU: {cpu_used:.0f} s over {load_seconds:.0f} s ({cpu_used / load_seconds * 100:.0f} % of a core); "
-              f"exit on SIGTERM: {exit_code}")
+              f"exit on SIGTERM under load: {exit_code} after {drain_seconds:.1f} s")
         print(f"access log: {lines} lines, {incomplete} with completed=false, statuses "
               + " ".join(f"{k}×{v}" for k, v in sorted(statuses.items()))
               + f", longest total_ms {longest_ms:.0f}")

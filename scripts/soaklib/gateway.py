@@ -101,6 +101,15 @@ class Gateway:
             raise GatewayError(f"/config answered {status}")
         return json.loads(body)
 
+    def wait(self, timeout):
+        """The exit code, or None when the process had to be killed after `timeout` seconds."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
     def stop(self, timeout=15.0):
         """SIGTERM; the exit code, or None when it had to be killed."""
         if not self.alive():

@@ -148,14 +148,17 @@ class Client:
                 return Response(status, headers, body)
 
     def drain_until_end(self):
-        """Read and drop everything until the gateway ends the connection; "timeout" past the deadline."""
-        self.buf = b""
+        """Reads and drops everything until the gateway ends the connection; "timeout" past the
+        deadline. How many bytes there were (the buffer's included)."""
+        count, self.buf = len(self.buf), b""
         while True:
             try:
-                if not self._timed(lambda: self.sock.recv(262144), "drain"):
-                    return
+                data = self._timed(lambda: self.sock.recv(262144), "drain")
             except ConnectionResetError:
-                return
+                return count
+            if not data:
+                return count
+            count += len(data)
 
     def close(self, reset=False):
         try:
