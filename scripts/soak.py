@@ -180,7 +180,11 @@ def fmt_mib(n):
 
 def run(args, workdir):
     soak = Soak(args)
-    backends = {name: Backend(name) for name in ("steady", "flaky", "faulty")}
+    # Backends close idle keep-alive connections: steady after 5 s (Node's default), longer than
+    # the 4 s a pooled connection may idle before the gateway stops reusing it, so no request
+    # of its may fail for it; flaky after 1 s, so that the gateway does reuse connections the
+    # backend is closing (a failure then is one of flaky's allowed outcomes).
+    backends = {"steady": Backend("steady", 5.0), "flaky": Backend("flaky", 1.0), "faulty": Backend("faulty", 5.0)}
     gateway = None
     stop = threading.Event()
     threads = []

@@ -7,6 +7,7 @@ what the soak's clients ask for by path (after the gateway stripped the route's 
   POST /echo (or PUT)                     the request body back (Content-Length or chunked)
   POST /early?status=N&size=N&seed=S      that status and body at once, then the request body read
   ANY  /garbage/MODE                      a malformed response (MODES below)
+  ANY  /odd/MODE                          an odd but valid response (ODD below), then a close
   ANY  /reset/head | /reset/body          a TCP reset before the head, or halfway through a body
   ANY  /stall/head | /stall/body          nothing, or a head and part of a body, then silence
 
@@ -42,6 +43,21 @@ MODES = {
     "huge-head": (b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"f" * 200) for i in range(120))
                   + b"Content-Length: 2\r\n\r\nok"),
     "empty-close": b"",
+}
+
+# Odd but valid responses, each with the body the client must get (and, for `obs-text`, the
+# header value byte for byte): a gateway that re-frames or filters them must not lose a byte.
+ODD = {
+    "te-and-cl": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+                  b"5\r\nhello\r\n0\r\n\r\n", b"hello"),
+    "repeated-length": (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", b"hello"),
+    "close-delimited": (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nframed by the close", b"framed by the close"),
+    "chunk-extensions": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n", b"hello world"),
+    "early-hints": (b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhints", b"hints"),
+    "obs-text": (b"HTTP/1.1 200 OK\r\nX-Obs: caf\xe9\r\nContent-Length: 3\r\n\r\nobs", b"obs"),
+    "excess-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXCESS BYTES", b"hello"),
 }
 
 
@@ -146,6 +162,10 @@ def serve_one(conn, method, target, headers):
         sock.sendall(head(200, len(request_body), b"X-Body-Sha256: %s\r\n" % digest(request_body).encode()))
         sock.sendall(request_body)
         return True
+    if path.startswith("/odd/"):
+        sock.sendall(ODD[path[len("/odd/"):]][0])
+        sock.close()
+        return False
     if path.startswith("/garbage/"):
         sock.sendall(MODES.get(path[len("/garbage/"):], MODES["not-http"]))
         sock.close()
@@ -173,10 +193,12 @@ def serve_one(conn, method, target, headers):
     return True
 
 
-def handle(sock):
+def handle(sock, keep_alive_timeout):
     conn = Connection(sock)
     try:
         while True:
+            if not conn.buf and not select.select([sock], [], [], keep_alive_timeout)[0]:
+                return  # idle too long between requests: closed, as servers do
             request_head = conn.read_until(b"\r\n\r\n").decode("latin-1")
             lines = request_head.split("\r\n")
             method, target, _ = lines[0].split(" ", 2)
@@ -201,6 +223,8 @@ def handle(sock):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--keep-alive-timeout", type=float, default=5.0,
+                        help="seconds an idle keep-alive connection is kept (default 5, as Node's)")
     args = parser.parse_args()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -210,7 +234,7 @@ def main():
     while True:
         sock, _ = listener.accept()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=handle, args=(sock,), daemon=True).start()
+        threading.Thread(target=handle, args=(sock, args.keep_alive_timeout), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ BACKEND = os.path.join(os.path.dirname(os.path.abspath(__file__)), "backend.py")
 
 
 class Backend:
-    def __init__(self, name):
+    def __init__(self, name, keep_alive_timeout):
         self.name, self.port, self.proc = name, 0, None
+        self.keep_alive_timeout = keep_alive_timeout
         self.starts = 0
 
     def start(self, timeout=10.0):
-        self.proc = subprocess.Popen([sys.executable, BACKEND, "--port", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, BACKEND, "--port", str(self.port),
+                                      "--keep-alive-timeout", str(self.keep_alive_timeout)],
                                      stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         line = self.proc.stdout.readline().decode().strip()
         if not line.startswith("port "):

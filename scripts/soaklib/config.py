@@ -27,8 +27,8 @@ PIPELINED = (16, 8)
 STEADY_MAX_CONNECTIONS = (64, 24)
 
 
-def _backend(port, name, **overrides):
-    return {"url": f"http://127.0.0.1:{port}", "maxConnections": MAX_CONNECTIONS[name],
+def _backend(port, name, host="127.0.0.1", **overrides):
+    return {"url": f"http://{host}:{port}", "maxConnections": MAX_CONNECTIONS[name],
             **BACKEND_TIMEOUTS, **overrides}
 
 
@@ -40,8 +40,9 @@ def _cors(max_age):
 
 def valid(ports, version):
     """Version `version` of the config: what changes from one to the next is a response header
-    the clients see (X-Soak-Config), a CORS max age, the faulty backend's response timeout, the
-    steady backend's maxConnections, the pipelining limit, and whether the route `extra` exists."""
+    the clients see (X-Soak-Config), a CORS max age, the faulty backend's response timeout and
+    host name, the steady backend's maxConnections, the pipelining limit, and whether the route
+    `extra` exists."""
     routes = [
         {"name": "steady", "match": {"pathPrefix": "/steady"}, "backend": "steady",
          "rewrite": {"stripPrefix": "/steady"}, "cors": _cors(600 + version % 7),
@@ -62,7 +63,8 @@ def valid(ports, version):
             "steady": _backend(ports["steady"], "steady",
                                maxConnections=STEADY_MAX_CONNECTIONS[steady_slots_index(version)]),
             "flaky": _backend(ports["flaky"], "flaky"),
-            "faulty": _backend(ports["faulty"], "faulty",
+            # A new host name is a new connection pool, reached through libcurl's resolver.
+            "faulty": _backend(ports["faulty"], "faulty", host=("127.0.0.1", "localhost")[version // 2 % 2],
                                responseTimeoutMs=FAULTY_RESPONSE_TIMEOUTS[version % 2]),
         },
         "routes": routes,

@@ -12,6 +12,7 @@ import json
 import time
 
 from soaklib import config
+from soaklib.backend import ODD
 from soaklib.bodies import MAX_BODY, body, digest, view
 from soaklib.rawhttp import Client, Ended
 
@@ -328,6 +329,27 @@ class Kinds:
             return str(response.status), error_problem(response, {"header_timeout"})
         return self.timed(LIMITS["headerTimeoutMs"] * S + MARGIN, action)
 
+    def idle_connection(self, rng):
+        """A keep-alive connection left idle after one GET is closed after limits.idleTimeoutMs;
+        one that never sends a byte, after headerTimeoutMs, without an answer (SPEC §7)."""
+        silent = rng.random() < 0.5
+        limit = (LIMITS["headerTimeoutMs"] if silent else LIMITS["idleTimeoutMs"]) * S
+
+        def action(client):
+            if not silent:
+                seed = rng.randrange(1 << 30)
+                client.send(request_head("GET", f"/steady/bytes?size=10&seed={seed}"))
+                outcome, problem = self.checked(client.read_response(), body(10, seed), steady=True)
+                if outcome != "200" or problem:
+                    return outcome, problem
+            idle_since = time.monotonic()
+            if client.drain_until_end():
+                return "answered", "bytes on an idle connection"
+            if time.monotonic() - idle_since < limit - 0.25:
+                return "closed", f"closed after {time.monotonic() - idle_since:.2f} s, before its {limit:.1f} s"
+            return "closed", None
+        return self.timed(limit + MARGIN + (0 if silent else QUEUE + CONNECT + RESPONSE), action)
+
     def pipeline_flood(self, rng):
         """Up to 60 GETs, small uploads and preflights pipelined at once, nothing read for a second, then every
         answer read: all whole, in order (each carries its own request id)."""
@@ -409,6 +431,21 @@ class Kinds:
             return str(response.status), error_problem(response)
         return self.timed(PROXIED, action)
 
+    def odd_response(self, rng):
+        mode = rng.choice(sorted(ODD))
+
+        def action(client):
+            client.send(request_head("GET", f"/faulty/odd/{mode}"))
+            response = client.read_response()
+            if response.status != 200:
+                return str(response.status), error_problem(response)
+            if response.body != ODD[mode][1]:
+                return "200", f"{mode}: body {response.body[:40]!r}, expected {ODD[mode][1]!r}"
+            if mode == "obs-text" and response.header("x-obs") != "caf\xe9":
+                return "200", f"obs-text: X-Obs {response.header('x-obs')!r}, expected the bytes caf\\xe9"
+            return "200", None
+        return self.timed(PROXIED, action)
+
     def extra(self, rng):
         size, seed = rng.choice([0, 100, 10000]), rng.randrange(1 << 30)
 
@@ -447,9 +484,12 @@ def kinds(soak):
         Kind("too-large", 1, k.too_large, ["413"], MARGIN),
         Kind("bad-request", 2, k.bad_request, ["400"], MARGIN),
         Kind("vanishing", 3, k.vanish, ["vanished"], QUEUE + CONNECT + RESPONSE + MARGIN),
+        Kind("idle-connection", 1, k.idle_connection, ["closed"],
+             LIMITS["idleTimeoutMs"] * S + QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("pipeline-flood", 1, k.pipeline_flood, ["200"], 1.0 + 60 * 0.1 + QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("flaky", 8, k.flaky, fault, PROXIED),
         Kind("garbage", 3, lambda rng: k.faulty(rng, GARBAGE), ["502", busy], PROXIED),
+        Kind("odd-response", 2, k.odd_response, ["200", busy], PROXIED),
         Kind("reset-mid-body", 0.5, lambda rng: k.faulty(rng, ["/reset/body"]), ["aborted", busy], PROXIED),
         Kind("stall-head", 0.5, lambda rng: k.faulty(rng, ["/stall/head"]), ["504", busy], PROXIED),
         Kind("stall-body", 0.5, lambda rng: k.faulty(rng, ["/stall/body"]), ["aborted", busy], PROXIED),
