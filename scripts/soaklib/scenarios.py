@@ -25,6 +25,7 @@ IDLE = BACKEND["idleTimeoutMs"] * S
 # Whatever a backend does, a proxied exchange gets its head within queue + connect + response
 # time, and its body never stands still longer than the backend idle timeout.
 PROXIED = QUEUE + CONNECT + RESPONSE + IDLE + MARGIN
+FLOOD_FILL = 4.0
 
 # The error codes SPEC §7 and §11 give each status.
 ERROR_CODES = {
@@ -203,17 +204,18 @@ class Kinds:
 
     def gets(self, rng, sizes):
         """One to four GETs (some HEAD, some answered chunked) on one keep-alive connection, or
-        one HTTP/1.0 GET, after which the gateway must close."""
-        http10 = rng.random() < 0.1
+        one HTTP/1.0 GET or one with `Connection: close`, after which the gateway must close."""
+        closing = rng.choice([None, None, None, None, None, None, None, None, "http/1.0", "connection: close"])
 
         def action(client):
             outcome = None
-            for _ in range(1 if http10 else rng.randint(1, 4)):
+            for _ in range(1 if closing else rng.randint(1, 4)):
                 size, seed = rng.choice(sizes), rng.randrange(1 << 30)
                 method = "HEAD" if rng.random() < 0.1 else "GET"
                 client.send(request_head(method, f"/steady/bytes?size={size}&seed={seed}"
                                          + ("&chunked=1" if rng.random() < 0.3 else ""),
-                                         version="1.0" if http10 else "1.1"))
+                                         [("Connection", "close")] if closing == "connection: close" else [],
+                                         version="1.0" if closing == "http/1.0" else "1.1"))
                 response = client.read_response(method)
                 if method == "HEAD":
                     outcome, problem = self.checked(response, b"", steady=True)
@@ -224,9 +226,10 @@ class Kinds:
                     outcome, problem = self.checked(response, body(size, seed), steady=True)
                 if problem or outcome != "200":
                     return outcome, problem
-            if http10:
+            if closing:
                 client.deadline = time.monotonic() + MARGIN
-                client.drain_until_end()
+                if client.drain_until_end():
+                    return outcome, f"bytes after the response to a request with {closing}"
             return outcome, None
         return self.timed(QUEUE + CONNECT + RESPONSE + MARGIN, action)
 
@@ -307,27 +310,43 @@ class Kinds:
         return self.timed(1.2 + QUEUE + CONNECT + RESPONSE + MARGIN, action)
 
     def trickler(self, rng):
-        """Declares 100 kB and sends 10 bytes every 400 ms: 408 body_timeout once bodyTimeoutMs is up."""
+        """Declares 100 kB (or a chunked body) and sends 10 bytes every 400 ms: 408 body_timeout
+        once bodyTimeoutMs is up."""
+        use_chunked = rng.random() < 0.5
+
         def action(client):
-            client.send(request_head("POST", "/steady/echo", length=100000))
+            if use_chunked:
+                client.send(request_head("POST", "/steady/echo", chunked=True))
+            else:
+                client.send(request_head("POST", "/steady/echo", length=100000))
             while not client.readable():
                 time.sleep(0.4)
-                if not client.send(b"0123456789"):
+                if not client.send(b"a\r\n0123456789\r\n" if use_chunked else b"0123456789"):
                     break
             response = client.read_response("POST")
             return str(response.status), error_problem(response, {"body_timeout"})
         return self.timed(LIMITS["bodyTimeoutMs"] * S + MARGIN, action)
 
     def slowloris(self, rng):
-        """Sends a head a byte every 300 ms: 408 header_timeout once headerTimeoutMs is up."""
+        """Sends a head a byte every 300 ms, as a first request or after one on the same
+        connection: 408 header_timeout once headerTimeoutMs is up."""
+        second = rng.random() < 0.5
+
         def action(client):
+            if second:
+                seed = rng.randrange(1 << 30)
+                client.send(request_head("GET", f"/steady/bytes?size=10&seed={seed}"))
+                outcome, problem = self.checked(client.read_response(), body(10, seed), steady=True)
+                if outcome != "200" or problem:
+                    return outcome, problem
             for byte in request_head("GET", "/steady/bytes?size=10", [("X-Padding", "p" * 200)]):
                 if client.readable() or not client.send(bytes([byte])):
                     break
                 time.sleep(0.3)
             response = client.read_response()
             return str(response.status), error_problem(response, {"header_timeout"})
-        return self.timed(LIMITS["headerTimeoutMs"] * S + MARGIN, action)
+        return self.timed(LIMITS["headerTimeoutMs"] * S + MARGIN + (QUEUE + CONNECT + RESPONSE if second else 0),
+                          action)
 
     def idle_connection(self, rng):
         """A keep-alive connection left idle after one GET is closed after limits.idleTimeoutMs;
@@ -388,11 +407,27 @@ class Kinds:
             return "200", None
         return self.timed(1.0 + count * 0.1 + QUEUE + CONNECT + RESPONSE + MARGIN, action)
 
+    def flood_never_read(self, rng):
+        """200 pipelined GETs of 64 KiB from a client that reads nothing: the gateway stops
+        reading it and, once the response under way stands still for the backend idle timeout,
+        ends the connection, holding at most a bounded backlog (SPEC §11)."""
+        def action(client):
+            client.send(b"".join(request_head("GET", f"/steady/bytes?size=65536&seed={i}") for i in range(200)))
+            # Bytes move until the socket buffers are full (a few MiB: up to 4 s allowed for it
+            # on a busy machine), then stand still for the idle timeout.
+            time.sleep(FLOOD_FILL + IDLE)
+            client.deadline = time.monotonic() + MARGIN
+            received = client.drain_until_end()
+            if received >= 200 * 65536:
+                return "200", "every response arrived although the client read nothing for longer than the idle timeout"
+            return "aborted", None
+        return self.timed(FLOOD_FILL + IDLE + MARGIN + 1.0, action, rcvbuf=16384)
+
     # Clients that leave
 
     def vanish(self, rng):
         reset = rng.random() < 0.5
-        how = rng.choice(["mid-head", "mid-body", "mid-response", "after-pipeline"])
+        how = rng.choice(["mid-head", "mid-body", "mid-response", "after-pipeline", "waiting-for-head"])
 
         def action(client):
             if how == "mid-head":
@@ -404,8 +439,11 @@ class Kinds:
                 client.send(request_head("GET", f"/steady/bytes?size={4 << 20}&seed=11"))
                 client.read_line(in_head=True)
                 client.read_some()
-            else:
+            elif how == "after-pipeline":
                 client.send(b"".join(request_head("GET", f"/steady/bytes?size=65536&seed={i}") for i in range(10)))
+            else:  # gone while its request holds one of the faulty backend's slots (the probe checks it came back)
+                client.send(request_head("GET", "/faulty/stall/head"))
+                time.sleep(rng.uniform(0.1, 1.0))
             client.close(reset=reset)
             return "vanished", None
         return self.timed(QUEUE + CONNECT + RESPONSE + MARGIN, action)
@@ -478,7 +516,7 @@ def kinds(soak):
         Kind("stopped-reader", 0.5, k.stopped_reader, ["aborted"], QUEUE + CONNECT + RESPONSE + IDLE + 1.0 + MARGIN),
         Kind("slow-writer", 1, k.slow_writer, ["200"], 1.2 + QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("body-trickler", 0.5, k.trickler, ["408"], LIMITS["bodyTimeoutMs"] * S + MARGIN),
-        Kind("slowloris", 0.5, k.slowloris, ["408"], LIMITS["headerTimeoutMs"] * S + MARGIN),
+        Kind("slowloris", 0.5, k.slowloris, ["408"], LIMITS["headerTimeoutMs"] * S + QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("refused-head", 1, k.refused_head, ["405", "431"], MARGIN),
         Kind("upgrade-then-get", 1, k.upgrade_then_get, ["200"], QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("too-large", 1, k.too_large, ["413"], MARGIN),
@@ -486,6 +524,7 @@ def kinds(soak):
         Kind("vanishing", 3, k.vanish, ["vanished"], QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("idle-connection", 1, k.idle_connection, ["closed"],
              LIMITS["idleTimeoutMs"] * S + QUEUE + CONNECT + RESPONSE + MARGIN),
+        Kind("flood-never-read", 0.5, k.flood_never_read, ["aborted"], FLOOD_FILL + IDLE + MARGIN + 1.0),
         Kind("pipeline-flood", 1, k.pipeline_flood, ["200"], 1.0 + 60 * 0.1 + QUEUE + CONNECT + RESPONSE + MARGIN),
         Kind("flaky", 8, k.flaky, fault, PROXIED),
         Kind("garbage", 3, lambda rng: k.faulty(rng, GARBAGE), ["502", busy], PROXIED),
