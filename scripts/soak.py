@@ -14,6 +14,7 @@ import collections
 import os
 import random
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from soaklib.backends import Backend, FaultInjector  # noqa: E402
 from soaklib.gateway import Gateway, GatewayError, describe_fds, gauge  # noqa: E402
 from soaklib.reloads import Reloader  # noqa: E402
 from soaklib.drain import DRAIN_TIMEOUT, drain_under_load  # noqa: E402
+from soaklib.exhaustion import CLIENTS, OPEN_FILE_LIMIT, exhaust_descriptors  # noqa: E402
 from soaklib.scenarios import MARGIN, Kinds, kinds  # noqa: E402
 from soaklib.slots import probe_slots  # noqa: E402
 
@@ -195,7 +197,7 @@ def run(args, workdir):
         config_path = os.path.join(workdir, "gateway.json")
         with open(config_path, "wb") as f:
             f.write(config.render(config.valid(ports, 1)))
-        gateway = Gateway(args.gateway_bin, config_path, workdir)
+        gateway = Gateway(args.gateway_bin, config_path, workdir, OPEN_FILE_LIMIT)
         gateway.check_config()
         gateway.start()
         soak.port = gateway.port
@@ -248,21 +250,25 @@ def run(args, workdir):
         if not gateway.alive() or sampler.died:
             soak.violation(f"the gateway died (exit {gateway.proc.returncode}); its log ends:\n"
                            + gateway.log_text()[-3000:])
-            idle, reading, rss_end = False, (float("nan"),) * 3, 0
+            idle, reading, rss_end, rss_after = False, (float("nan"),) * 3, 0, 0
+            exhaustion = "descriptor exhaustion: not tried (the gateway died)"
         else:
-            # The state the baseline was taken in: libcurl closes a pooled connection idle past
-            # its maximum age (4 s) only when a transfer next looks into the pool, so age the
-            # pool, run the same warm-up exchanges, and let their connections age again.
             wait_until_idle(gateway, None, 30.0)
+            rss_end = gateway.rss_bytes()  # the load's end; the probes below allocate for thousands of connections
             version = soak.reloader.newest_version()
             all_kinds += probe_slots(soak, Kinds(soak), backends,
                                      config.STEADY_MAX_CONNECTIONS[config.steady_slots_index(version)])
             wait_until_idle(gateway, None, 30.0)
+            exhaustion = exhaust_descriptors(soak, Kinds(soak), gateway)
+            wait_until_idle(gateway, None, 30.0)
+            # The state the baseline was taken in: libcurl closes a pooled connection idle past
+            # its maximum age (4 s) only when a transfer next looks into the pool, so age the
+            # pool, run the same warm-up exchanges, and let their connections age again.
             time.sleep(5.0)
             warm_up_exchanges(soak)
             time.sleep(5.0)
             idle, reading = wait_until_idle(gateway, baseline_fds, 30.0)
-            rss_end = gateway.rss_bytes()
+            rss_after = gateway.rss_bytes()
             if not idle:
                 soak.violation(f"not back to idle 30 s after the load: {reading[0]:.0f} transfers in flight, "
                                f"{reading[1]:.0f} client connections, {reading[2]} descriptors "
@@ -278,7 +284,7 @@ def run(args, workdir):
         growth = rss_end / warm[1] - 1 if rss_end else float("nan")
         if rss_end and growth > RSS_GROWTH_LIMIT:
             soak.violation(f"RSS grew {growth * 100:.1f} % after warm-up ({fmt_mib(warm[1])} at {warm[0]:.0f} s "
-                           f"→ {fmt_mib(rss_end)} at the end), limit {RSS_GROWTH_LIMIT * 100:.0f} %")
+                           f"→ {fmt_mib(rss_end)} at the end of the load), limit {RSS_GROWTH_LIMIT * 100:.0f} %")
 
         exit_code, drain_seconds = None, float("nan")
         if gateway.alive():
@@ -310,11 +316,13 @@ def run(args, workdir):
         print("reloads: " + ", ".join(f"{k} {v}" for k, v in sorted(soak.reloader.counts.items()))
               + f"; {len(soak.reloader.problems)} not as expected")
         print(f"RSS: first {fmt_mib(rss_start)}, warm {fmt_mib(warm[1])} (at {warm[0]:.0f} s), "
-              f"last {fmt_mib(rss_end)} ({growth * 100:+.1f} %), max {fmt_mib(rss_max)}")
+              f"last {fmt_mib(rss_end)} ({growth * 100:+.1f} %), max {fmt_mib(rss_max)}; "
+              f"after the slot, exhaustion and idle checks {fmt_mib(rss_after)}")
         print(f"idle at the end: {reading[0]:.0f} transfers in flight, {reading[1]:.0f} client connections, "
               f"{reading[2]} descriptors (baseline {baseline_fds}); max during the load: "
               f"{max(s[2] for s in samples)} descriptors, {max(s[3] for s in samples):.0f} in flight, "
               f"{max(s[4] for s in samples):.0f} connections")
+        print(exhaustion)
         print(f"gateway CPU: {cpu_used:.0f} s over {load_seconds:.0f} s ({cpu_used / load_seconds * 100:.0f} % of a core); "
               f"exit on SIGTERM under load: {exit_code} after {drain_seconds:.1f} s")
         print(f"access log: {lines} lines, {incomplete} with completed=false, statuses "
@@ -338,8 +346,18 @@ def run(args, workdir):
             backend.stop()
 
 
+def raise_own_descriptor_limit():
+    """The driver holds every client of the exhaustion phase at once."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < CLIENTS + 512:
+        sys.exit(f"soak: needs {CLIENTS + 512} descriptors for its clients, the hard limit is {hard}")
+
+
 def main():
     args = parse_args()
+    raise_own_descriptor_limit()
     if not os.access(args.gateway_bin, os.X_OK):
         sys.exit(f"soak: no executable gateway at {args.gateway_bin} (make soak builds it)")
     workdir = tempfile.mkdtemp(prefix="cors-gateway-soak-")

@@ -4,6 +4,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import subprocess
 import time
 
@@ -13,8 +14,8 @@ class GatewayError(Exception):
 
 
 class Gateway:
-    def __init__(self, binary, config_path, workdir):
-        self.binary, self.config_path = binary, config_path
+    def __init__(self, binary, config_path, workdir, open_file_limit):
+        self.binary, self.config_path, self.open_file_limit = binary, config_path, open_file_limit
         self.log_path = os.path.join(workdir, "gateway.log")
         self.proc = None
         self.port = self.admin_port = None
@@ -29,8 +30,11 @@ class Gateway:
         # One event loop and one curl thread: the gateway gets about one core, as the soak intends.
         argv = [self.binary, "serve", "--config", self.config_path, "--event-loops", "1",
                 "--curl-threads", "1", "--drain-timeout-ms", "5000"]
+        limit = self.open_file_limit
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)))
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             text = self.log_text(limit=65536)
@@ -67,6 +71,19 @@ class Gateway:
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def runnable_seconds(self):
+        """Seconds its threads spent running or waiting for a CPU: a busy loop accrues this at
+        the wall-clock rate however busy the machine is (CPU time shrinks with contention)."""
+        total = 0
+        for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{task}/schedstat") as f:
+                    running, waiting = f.read().split()[:2]
+            except OSError:
+                continue  # a thread gone meanwhile
+            total += int(running) + int(waiting)
+        return total / 1e9
 
     # Admin API
 
