@@ -25,13 +25,14 @@ IDLE = BACKEND["idleTimeoutMs"] * S
 # Whatever a backend does, a proxied exchange gets its head within queue + connect + response
 # time, and its body never stands still longer than the backend idle timeout.
 PROXIED = QUEUE + CONNECT + RESPONSE + IDLE + MARGIN
-FLOOD_FILL = 4.0
+FLOOD_FILL = 4.0  # seconds a never-reading client's socket buffers may take to fill on a busy machine
 
 # The error codes SPEC §7 and §11 give each status.
 ERROR_CODES = {
-    400: {"bad_request"}, 404: {"no_route"}, 408: {"header_timeout", "body_timeout"},
-    405: {"method_not_allowed"}, 413: {"body_too_large"}, 431: {"headers_too_large"}, 502: {"upstream_unavailable", "upstream_invalid_response"},
-    503: {"upstream_busy"}, 504: {"upstream_timeout"},
+    400: {"bad_request"}, 404: {"no_route"}, 405: {"method_not_allowed"},
+    408: {"header_timeout", "body_timeout"}, 413: {"body_too_large"}, 431: {"headers_too_large"},
+    502: {"upstream_unavailable", "upstream_invalid_response"}, 503: {"upstream_busy"},
+    504: {"upstream_timeout"},
 }
 _ids = itertools.count(1)
 
