@@ -2,7 +2,8 @@
 # `make test` runs every test (`make test-sanitize`: the engine and server suites under
 # ThreadSanitizer, every test under AddressSanitizer); `make bench` measures the gateway against nginx and HAProxy
 # (Docs/benchmarks.md); `make differential` runs the smuggling corpus through the gateway, nginx and HAProxy
-# (Docs/security.md). Each installs what it needs from Debian first.
+# (Docs/security.md); `make soak` runs a release gateway for 10 minutes under mixed clients, failing
+# backends and reloads (Docs/security.md#soak). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
 DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium
@@ -21,7 +22,15 @@ BENCH_ARGS ?=
 DIFFERENTIAL_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config python3 nginx haproxy
 DIFFERENTIAL_TABLE ?= Docs/smuggling-differential.md
 
-.PHONY: deps build release run test test-sanitize check clean bench differential
+# `make soak` builds its own release binary in .build-soak, as `make bench` does, then runs
+# scripts/soak.py against it: SOAK_SECONDS of load (default 600), SOAK_ARGS passed on, e.g.
+# make soak SOAK_SECONDS=120 SOAK_ARGS="--clients 8 --keep"
+SOAK_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config python3
+SOAK_SCRATCH := .build-soak
+SOAK_SECONDS ?= 600
+SOAK_ARGS ?=
+
+.PHONY: deps build release run test test-sanitize check clean bench differential soak
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -66,6 +75,11 @@ differential:
 	$(SWIFT) build --product cors-gateway
 	python3 scripts/differential.py --proxy gateway,nginx,haproxy --gateway-bin .build/debug/cors-gateway \
 		--markdown $(DIFFERENTIAL_TABLE) --require-pass gateway
+
+soak:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SOAK_DEB_PACKAGES)"
+	$(SWIFT) build -c release --scratch-path $(SOAK_SCRATCH) --product cors-gateway
+	python3 scripts/soak.py --gateway-bin $(SOAK_SCRATCH)/release/cors-gateway --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
 
 clean:
 	rm -rf .build

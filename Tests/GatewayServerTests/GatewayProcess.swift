@@ -79,10 +79,17 @@ final class GatewayProcess {
     let stdout: PipeCollector
     let stderr: PipeCollector
 
-    init(configPath: String, arguments: [String] = []) throws {
+    /// `openFileLimit` runs it through util-linux's `prlimit` with that RLIMIT_NOFILE.
+    init(configPath: String, arguments: [String] = [], openFileLimit: Int? = nil) throws {
         let process = Process()
-        process.executableURL = try GatewayExecutable.url
-        process.arguments = ["serve", "--config", configPath] + arguments
+        let serve = ["serve", "--config", configPath] + arguments
+        if let openFileLimit {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(openFileLimit):\(openFileLimit)", "--", try GatewayExecutable.url.path] + serve
+        } else {
+            process.executableURL = try GatewayExecutable.url
+            process.arguments = serve
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -16,6 +16,29 @@ public enum ProcessCPU {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Seconds the threads of `pid` spent running or waiting for a CPU, summed, from
+    /// /proc/PID/task/TID/schedstat. A thread that never sleeps (a busy loop) accrues this at
+    /// the wall-clock rate however busy the machine is; CPU time alone shrinks with contention.
+    public static func secondsRunnable(pid: pid_t) throws -> Double {
+        guard let directory = opendir("/proc/\(pid)/task") else {
+            throw ProcessCPUError.cannotOpen("/proc/\(pid)/task", errno: errno)
+        }
+        defer { closedir(directory) }
+        var nanoseconds = 0.0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.first?.isNumber == true else { continue }
+            // "run time, run-queue wait time, timeslices"; a thread gone meanwhile counts nothing.
+            guard let stat = try? readProcFile("/proc/\(pid)/task/\(name)/schedstat") else { continue }
+            let fields = stat.split(separator: " ")
+            guard fields.count >= 2, let running = Double(fields[0]), let waiting = Double(fields[1]) else {
+                throw ProcessCPUError.unreadable(stat)
+            }
+            nanoseconds += running + waiting
+        }
+        return nanoseconds / 1e9
+    }
+
     private static func readProcFile(_ path: String) throws -> String {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw ProcessCPUError.cannotOpen(path, errno: errno) }
