@@ -67,6 +67,7 @@ public enum ReloadPlanner {
         if config.defaults != active.defaults { report.settings.append("defaults") }
         if config.listen != active.listen { report.needsRestart.append("listen") }
         if config.admin != active.admin { report.needsRestart.append("admin") }
+        if config.probes != active.probes { report.needsRestart.append("probes") }
 
         let changed = !(report.applied.isEmpty && report.added.isEmpty && report.removed.isEmpty && report.settings.isEmpty
             && report.backendsAdded.isEmpty && report.backendsChanged.isEmpty && report.backendsRemoved.isEmpty)
@@ -77,7 +78,7 @@ public enum ReloadPlanner {
             report.result = .applied
         }
         let nextActive = ActiveConfig(
-            generation: report.generation, hash: hash, listen: active.listen, admin: active.admin,
+            generation: report.generation, hash: hash, listen: active.listen, admin: active.admin, probes: active.probes,
             limits: config.limits, defaults: config.defaults, backends: backendConfigs, routes: next,
             table: RouteTable(routes: next.map(\.route), backends: backends, defaultCORS: table.defaultCORS)
         )

@@ -76,13 +76,24 @@ final class GatewayProcess {
     let port: Int
     /// Set when the config has an `admin` listener.
     let adminPort: Int?
+    /// Set when the config has a `probes` listener.
+    let probesPort: Int?
     let stdout: PipeCollector
     let stderr: PipeCollector
 
-    init(configPath: String, arguments: [String] = []) throws {
+    /// `prefix` runs before the executable and its arguments (e.g. `setpriv` options), and
+    /// `directory` is its working directory.
+    init(configPath: String, arguments: [String] = [], prefix: [String] = [], directory: URL? = nil) throws {
         let process = Process()
-        process.executableURL = try GatewayExecutable.url
-        process.arguments = ["serve", "--config", configPath] + arguments
+        let executable = try GatewayExecutable.url
+        if let launcher = prefix.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = Array(prefix.dropFirst()) + [executable.path, "serve", "--config", configPath] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = ["serve", "--config", configPath] + arguments
+        }
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -91,12 +102,14 @@ final class GatewayProcess {
         self.process = process
         self.stdout = PipeCollector(out)
         self.stderr = PipeCollector(err)
-        // "listening on 127.0.0.1:PORT", then "admin listening on …" when there is an admin
-        // listener; the first log line follows both.
+        // "listening on 127.0.0.1:PORT", then "admin listening on …" and "probes listening on …"
+        // when there are such listeners; the first log line follows them.
         let expectsAdmin = Self.configHasAdmin(configPath)
+        let expectsProbes = Self.configHasProbes(configPath)
         let ready = self.stdout.wait { text in
             !process.isRunning
-                || (text.split(separator: "\n").contains { $0.hasPrefix("listening on ") } && (!expectsAdmin || text.contains("admin listening on ")))
+                || (text.split(separator: "\n").contains { $0.hasPrefix("listening on ") } && (!expectsAdmin || text.contains("admin listening on "))
+                    && (!expectsProbes || text.contains("probes listening on ")))
         }
         let lines = self.stdout.lines
         guard ready, let port = lines.lazy.compactMap({ Self.port(in: $0, prefix: "listening on ") }).first else {
@@ -105,6 +118,7 @@ final class GatewayProcess {
         }
         self.port = port
         self.adminPort = lines.lazy.compactMap { Self.port(in: $0, prefix: "admin listening on ") }.first
+        self.probesPort = lines.lazy.compactMap { Self.port(in: $0, prefix: "probes listening on ") }.first
     }
 
     private static func port(in line: String, prefix: String) -> Int? {
@@ -118,6 +132,14 @@ final class GatewayProcess {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return true }
         return !(object["admin"] is NSNull)
+    }
+
+    /// `probes` is off unless the file sets an address.
+    private static func configHasProbes(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return false }
+        return object["probes"] is String
     }
 
     func signal(_ number: Int32) {
