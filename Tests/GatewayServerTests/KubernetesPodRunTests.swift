@@ -5,14 +5,21 @@ import Testing
 
 /// SPEC §14: the real binary run the way deploy/kubernetes/deployment.yaml runs it — the
 /// container's args, gateway.json from the ConfigMap in a ConfigMap-shaped directory, the pod's
-/// non-root user, nothing writable — and then a ConfigMap update and a pod deletion.
+/// non-root user, a read-only root file system — and then a ConfigMap update and a pod deletion.
+///
+/// The read-only root is real: the gateway runs in a mount namespace of its own (`unshare`)
+/// where `/` is remounted read-only, as a container runtime does for `readOnlyRootFilesystem`
+/// (`/dev/shm` stays writable there as in a pod). The test itself keeps writing the volume.
 @Suite(.serialized) struct KubernetesPodRunTests {
-    /// Where a user without a home or write access could still write: the world-writable
-    /// directories. A read-only root file system leaves them read-only too.
+    /// Where the pod's user could write at all: the world-writable directories.
     static let worldWritable = ["/tmp", "/var/tmp", "/dev/shm"]
+    /// Runs the rest of its arguments with `/` read-only, in a mount namespace of their own.
+    static let readOnlyRoot = ["/usr/bin/unshare", "--mount", "--propagation", "private",
+                               "/bin/sh", "-c", #"mount -o remount,bind,ro / && exec "$0" "$@""#]
 
     @Test func runsAsThePodAndDrainsInsideTheGracePeriod() async throws {
         guard let setpriv = DeploymentFiles.requiredTool("/usr/bin/setpriv", installedBy: "apt-get install util-linux"),
+            DeploymentFiles.requiredTool("/usr/bin/unshare", installedBy: "apt-get install util-linux") != nil,
             let find = DeploymentFiles.requiredTool("/usr/bin/find", installedBy: "apt-get install findutils")
         else { return }
         let deployment = try DeploymentManifest.load()
@@ -34,8 +41,8 @@ import Testing
             let gateway = try GatewayProcess(
                 configPath: volume.configPath,
                 arguments: try deployment.serveOptions,
-                prefix: [setpriv, "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--no-new-privs",
-                         "/usr/bin/env", "HOME=\(readOnly.path)", "TMPDIR=\(readOnly.path)"],
+                prefix: Self.readOnlyRoot + [setpriv, "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--no-new-privs",
+                                             "/usr/bin/env", "HOME=\(readOnly.path)", "TMPDIR=\(readOnly.path)"],
                 directory: readOnly
             )
             defer { if gateway.process.isRunning { _ = gateway.stop() } }
@@ -43,7 +50,7 @@ import Testing
             let elapsed = ContinuousClock.now - started
             #expect(status == 0)
 
-            // It ran as the pod's user, and wrote nothing anywhere that user could write.
+            // It ran as the pod's user on a read-only root, and wrote nothing anywhere it could.
             let owned = try runCommand(find, Self.worldWritable + ["-xdev", "-uid", String(uid), "-newer", marker.path])
             #expect(owned.stdout.isEmpty, "files the gateway's user wrote: \(owned.stdout)")
             let output = gateway.stdout.contents + gateway.stderr.contents
@@ -62,6 +69,7 @@ import Testing
         let admin = try #require(gateway.adminPort)
         let probes = try #require(gateway.probesPort)
         #expect(try Self.processUID(gateway.process.processIdentifier) == deployment.pod.securityContext?.runAsUser)
+        #expect(try Self.rootMountOptions(gateway.process.processIdentifier)?.hasPrefix("ro,") == true, "its / is read-only")
 
         // Clients, the probes listener (only its three endpoints), and the admin API.
         #expect(try RawHTTPClient.request(port: gateway.port, path: "/fn/echo").status == 200)
@@ -110,6 +118,14 @@ import Testing
         while ContinuousClock.now < finished, inFlight.withLockedValue({ $0 }) == nil { usleep(10_000) }
         #expect(try inFlight.withLockedValue { $0 }?.get() == 200, "the request in flight finished")
         return status
+    }
+
+    /// The mount options of `/` as a process sees it ("ro,relatime"), from /proc.
+    private static func rootMountOptions(_ pid: Int32) throws -> String? {
+        let mounts = try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8)
+        // "36 35 98:0 / / ro,relatime - ext4 …": the fifth field is the mount point.
+        let root = mounts.split(separator: "\n").map { $0.split(separator: " ") }.last { $0.count > 5 && $0[4] == "/" }
+        return root.map { String($0[5]) }
     }
 
     /// The real user id of a process, from /proc.

@@ -149,7 +149,8 @@ final class HAProxy {
                 balance roundrobin
                 option httpchk GET /readyz
                 http-check expect status 200
-                default-server inter 200ms fall 1 rise 1
+                timeout check 2s
+                default-server inter 200ms fall 3 rise 1
             \(lines.joined(separator: "\n"))
 
             """
