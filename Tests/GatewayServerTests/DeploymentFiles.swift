@@ -117,22 +117,16 @@ struct DeploymentManifest: Decodable {
     }
 
     struct HTTPGet: Decodable { var path: String; var port: String }
-    struct Probe: Decodable { var httpGet: HTTPGet; var periodSeconds: Int?; var failureThreshold: Int? }
+    struct Probe: Decodable { var httpGet: HTTPGet }
     struct Port: Decodable { var name: String; var containerPort: Int }
     struct ExecAction: Decodable { var command: [String] }
     struct Handler: Decodable { var exec: ExecAction? }
     struct Lifecycle: Decodable { var preStop: Handler? }
     struct Resources: Decodable { var requests: [String: String]?; var limits: [String: String]? }
-    struct ContainerSecurity: Decodable {
-        var readOnlyRootFilesystem: Bool?
-        var allowPrivilegeEscalation: Bool?
-        var runAsNonRoot: Bool?
-        var runAsUser: Int?
-    }
+    struct ContainerSecurity: Decodable { var readOnlyRootFilesystem: Bool?; var allowPrivilegeEscalation: Bool? }
     struct VolumeMount: Decodable { var name: String; var mountPath: String; var subPath: String?; var readOnly: Bool? }
     struct Container: Decodable {
         var name: String
-        var image: String
         var args: [String]
         var ports: [Port]
         var readinessProbe: Probe?
@@ -142,7 +136,7 @@ struct DeploymentManifest: Decodable {
         var securityContext: ContainerSecurity?
         var volumeMounts: [VolumeMount]
     }
-    struct PodSecurity: Decodable { var runAsNonRoot: Bool?; var runAsUser: Int?; var runAsGroup: Int?; var fsGroup: Int? }
+    struct PodSecurity: Decodable { var runAsNonRoot: Bool?; var runAsUser: Int?; var runAsGroup: Int? }
     struct ConfigMapSource: Decodable { var name: String }
     struct SecretSource: Decodable { var secretName: String; var optional: Bool? }
     struct Volume: Decodable { var name: String; var configMap: ConfigMapSource?; var secret: SecretSource? }
@@ -159,7 +153,11 @@ struct DeploymentManifest: Decodable {
     var metadata: Metadata
     var spec: Spec
 
-    static func load() throws -> DeploymentManifest { try DeploymentFiles.manifest(Self.self, "deploy/kubernetes/deployment.yaml") }
+    static func load() throws -> DeploymentManifest {
+        let manifest = try DeploymentFiles.manifest(Self.self, "deploy/kubernetes/deployment.yaml")
+        try #require(manifest.kind == "Deployment")
+        return manifest
+    }
 
     var pod: PodSpec { spec.template.spec }
     var container: Container { get throws { try #require(pod.containers.first { $0.name == "gateway" }) } }
@@ -204,7 +202,9 @@ struct ConfigMapManifest: Decodable {
     var data: [String: String]
 
     static func load(_ relativePath: String = "deploy/kubernetes/configmap.yaml") throws -> ConfigMapManifest {
-        try DeploymentFiles.manifest(Self.self, relativePath)
+        let manifest = try DeploymentFiles.manifest(Self.self, relativePath)
+        try #require(manifest.kind == "ConfigMap")
+        return manifest
     }
 
     var gatewayJSON: String { get throws { try #require(data["gateway.json"]) } }

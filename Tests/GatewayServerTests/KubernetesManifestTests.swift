@@ -81,6 +81,7 @@ import Testing
         let configVolume = try #require(deployment.pod.volumes.first { $0.configMap?.name == configMap.metadata.name })
         let configMount = try #require(container.volumeMounts.first { $0.name == configVolume.name })
         #expect(configMount.subPath == nil, "a subPath mount never sees ConfigMap updates")
+        #expect(configMount.readOnly == true)
         #expect(try deployment.argument("--config") == configMount.mountPath + "/gateway.json")
 
         let tlsVolume = try #require(deployment.pod.volumes.first { $0.secret != nil })
@@ -88,6 +89,7 @@ import Testing
         #expect(tlsVolume.secret?.optional == true, "pods start without the TLS Secret")
         let tlsMount = try #require(container.volumeMounts.first { $0.name == tlsVolume.name })
         #expect(tlsMount.subPath == nil)
+        #expect(tlsMount.readOnly == true)
         #expect(!tlsMount.mountPath.hasPrefix(configMount.mountPath + "/"), "not nested in the ConfigMap's volume")
     }
 
