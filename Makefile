@@ -6,7 +6,14 @@
 # backends and reloads (Docs/security.md#soak). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
-DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium
+DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium \
+	python3-venv haproxy systemd util-linux
+
+# The deployment tests (SPEC §14) check deploy/kubernetes/ with kubernetes-validate from PyPI
+# (its schemas are in the package; nothing is fetched when it runs), in a virtual environment
+# of its own that the tests find at .build-venv.
+DEPLOY_VENV := .build-venv
+KUBERNETES_VALIDATE := kubernetes-validate==1.37.0
 
 # `make bench` builds its own release binary in .build-bench, apart from `.build`, so it never
 # waits for (or disturbs) a debug build in progress. BENCH_ARGS go to Benchmarks/bench.py, e.g.
@@ -30,7 +37,7 @@ SOAK_SCRATCH := .build-soak
 SOAK_SECONDS ?= 600
 SOAK_ARGS ?=
 
-.PHONY: deps build release run test test-sanitize check clean bench differential soak
+.PHONY: deps deploy-test-deps build release run test test-sanitize check clean bench differential soak
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,6 +45,13 @@ deps:
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+deploy-test-deps: deps
+	@stamp="$(DEPLOY_VENV)/installed-$(KUBERNETES_VALIDATE)"; [ -f "$$stamp" ] || { \
+		echo "installing $(KUBERNETES_VALIDATE) into $(DEPLOY_VENV)"; \
+		rm -rf $(DEPLOY_VENV) && /usr/bin/python3 -m venv $(DEPLOY_VENV) \
+		&& $(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check $(KUBERNETES_VALIDATE) \
+		&& touch "$$stamp"; }
 
 build: deps
 	$(SWIFT) build
@@ -51,7 +65,7 @@ run: release
 check: release
 	.build/release/cors-gateway check --config gateway.json
 
-test: deps
+test: deps deploy-test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 
@@ -59,7 +73,7 @@ test: deps
 # AddressSanitizer, each in a build folder of its own. Leak detection is off: at exit
 # LeakSanitizer reports buffers FoundationEssentials' String(contentsOfFile:) never frees and
 # gateways test harnesses leave in reference cycles (Docs/security.md); memory errors still fail.
-test-sanitize: deps
+test-sanitize: deps deploy-test-deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel --filter 'CurlEngineTests|GatewayServerTests'
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan

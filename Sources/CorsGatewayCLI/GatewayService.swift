@@ -10,10 +10,11 @@ import UnixSignals
 
 /// The gateway's lifetime: bind, serve until graceful shutdown, then drain in order (SPEC §8):
 /// stop accepting and turn `/readyz` 503, let requests in flight finish within the budget,
-/// close the admin listener, and shut the curl engine down last, once no transfer needs it.
+/// close the admin and probes listeners, and shut the curl engine down last, once no transfer needs it.
 struct GatewayService: Service {
     let listen: [ListenEntry]
     let admin: ListenAddress?
+    let probes: ListenAddress?
     let endpoints: AdminEndpoints
     let group: EventLoopGroup
     let drainBudget: TimeAmount
@@ -35,6 +36,12 @@ struct GatewayService: Service {
             adminChannel = channel
             self.output.write("admin listening on \(Self.describe(channel.localAddress) ?? "\(admin)")")
         }
+        var probesChannel: Channel?
+        if let probes = self.probes {
+            let channel = try await AdminServer.bind(probes, endpoints: self.endpoints, group: self.group, surface: .probes)
+            probesChannel = channel
+            self.output.write("probes listening on \(Self.describe(channel.localAddress) ?? "\(probes)")")
+        }
         self.output.flush()
         let reloader = self.endpoints.reloader
         let watch = self.watchConfig ? Task { await ConfigFileWatch(reloader: reloader).run() } : nil
@@ -47,7 +54,9 @@ struct GatewayService: Service {
         ])
         watch?.cancel()
         await server.drain(budget: self.drainBudget)
+        // Both stay up through the drain, so `/readyz` answers 503 rather than refusing.
         try? await adminChannel?.close()
+        try? await probesChannel?.close()
         self.endpoints.engine.shutdown()
         self.logger.info("stopped")
     }

@@ -74,7 +74,8 @@ struct Serve: AsyncParsableCommand {
         )
         let gateway = GatewayService(
             listen: config.listen,
-            admin: config.admin.flatMap(ListenAddress.init),
+            admin: config.adminAddress,
+            probes: config.probesAddress,
             endpoints: AdminEndpoints(
                 server: server, engine: engine, reloader: reloader, store: store, droppedLogLines: { output.droppedLines }),
             group: group,

@@ -23,10 +23,11 @@ public struct ActiveConfig: Sendable {
     public let generation: Int
     /// "sha256:<hex>" of the bytes of the last file that was read and applied (in part or whole).
     public let hash: String
-    /// The top-level sections in force. `listen` and `admin` are the ones bound at start:
-    /// changing them needs a restart.
+    /// The top-level sections in force. `listen`, `admin` and `probes` are the ones bound at
+    /// start: changing them needs a restart (a TLS listener's certificates and ALPN do not).
     public let listen: [ListenEntry]
     public let admin: String?
+    public let probes: String?
     public let limits: Limits
     public let defaults: Defaults?
     public let backends: [String: BackendConfig]
@@ -38,20 +39,21 @@ public struct ActiveConfig: Sendable {
     public init?(startingWith result: ConfigLoadResult, hash: String) {
         guard result.isValid, let config = result.config, let table = result.table else { return nil }
         self.init(
-            generation: 1, hash: hash, listen: config.listen, admin: config.admin, limits: config.limits,
+            generation: 1, hash: hash, listen: config.listen, admin: config.admin, probes: config.probes, limits: config.limits,
             defaults: config.defaults, backends: config.backends,
             routes: table.routes.map { RouteState(route: $0, generation: 1) }, table: table
         )
     }
 
     init(
-        generation: Int, hash: String, listen: [ListenEntry], admin: String?, limits: Limits, defaults: Defaults?,
+        generation: Int, hash: String, listen: [ListenEntry], admin: String?, probes: String?, limits: Limits, defaults: Defaults?,
         backends: [String: BackendConfig], routes: [RouteState], table: RouteTable
     ) {
         self.generation = generation
         self.hash = hash
         self.listen = listen
         self.admin = admin
+        self.probes = probes
         self.limits = limits
         self.defaults = defaults
         self.backends = backends

@@ -6,7 +6,7 @@ import CookiePolicy
 // (SPEC §9), so every issue under `routes[i]` is kept with route i.
 
 struct ConfigAnalysis: Sendable {
-    static let rootKeys = ["listen", "admin", "limits", "backends", "defaults", "routes"]
+    static let rootKeys = ["listen", "admin", "probes", "limits", "backends", "defaults", "routes"]
 
     /// nil when there are top-level errors; otherwise holds only the valid routes.
     var config: GatewayConfig?
@@ -60,6 +60,7 @@ struct ConfigAnalysis: Sendable {
         guard let root = ObjectReader(document, at: .root, allowed: rootKeys, &top) else { return nil }
         let listen = listen(root, &top)
         let admin = admin(root, listen: listen, &top)
+        let probes = Self.probes(root, listen: listen, admin: admin, &top)
         let limits = root.read("limits", &top, Limits.decode) ?? Limits()
         let backends = root.require("backends", expecting: "an object of backend definitions", &top, backends)
         let defaults = root.read("defaults", &top, Defaults.decode)
@@ -79,7 +80,7 @@ struct ConfigAnalysis: Sendable {
         case nil:
             top.error(routesPath, "required key is missing; expected an array of routes")
         }
-        return GatewayConfig(listen: listen, admin: admin, limits: limits, backends: backends?.configs ?? [:], defaults: defaults, routes: [])
+        return GatewayConfig(listen: listen, admin: admin, probes: probes, limits: limits, backends: backends?.configs ?? [:], defaults: defaults, routes: [])
     }
 
     private static func route(

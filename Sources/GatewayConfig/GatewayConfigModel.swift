@@ -11,6 +11,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var listen: [ListenEntry]
     /// The admin listener's "host:port"; nil when the file sets `"admin": null`.
     public var admin: String?
+    /// The probes listener's "host:port" (SPEC §14); nil, the default, when there is none.
+    public var probes: String?
     public var limits: Limits
     public var backends: [String: BackendConfig]
     public var defaults: Defaults?
@@ -20,6 +22,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public init(
         listen: [ListenEntry] = GatewayConfig.defaultListen,
         admin: String? = GatewayConfig.defaultAdmin,
+        probes: String? = nil,
         limits: Limits = Limits(),
         backends: [String: BackendConfig] = [:],
         defaults: Defaults? = nil,
@@ -27,6 +30,7 @@ public struct GatewayConfig: Sendable, Equatable {
     ) {
         self.listen = listen
         self.admin = admin
+        self.probes = probes
         self.limits = limits
         self.backends = backends
         self.defaults = defaults

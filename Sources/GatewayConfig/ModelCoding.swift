@@ -1,5 +1,5 @@
 // Codable for the model. Encoding goes through `jsonValue`, the same shape the file has
-// (defaults written out, `"admin": null` kept), so a config can be shown by the admin API and
+// (defaults written out, `"admin": null` and `"probes": null` kept), so a config can be shown by the admin API and
 // read back; `jsonValue.serialized()` also keeps key order, which JSONEncoder does not.
 // Decoding goes through the strict decoder, so Decodable applies the loader's rules and defaults.
 
@@ -32,6 +32,7 @@ extension GatewayConfig: Codable {
         var members: [(key: String, value: JSONValue)] = [
             ("listen", .array(listen.map(\.jsonValue))),
             ("admin", admin.map(JSONValue.string) ?? .null),
+            ("probes", probes.map(JSONValue.string) ?? .null),
             ("limits", limits.jsonValue),
             ("backends", .object(backends.sorted { $0.key < $1.key }.map { ($0.key, $0.value.jsonValue) })),
         ]

@@ -72,6 +72,7 @@ public enum ReloadPlanner {
         let listen = sameBindings ? config.listen : active.listen
         if listen != active.listen { report.settings.append("tls") }
         if config.admin != active.admin { report.needsRestart.append("admin") }
+        if config.probes != active.probes { report.needsRestart.append("probes") }
 
         let changed = !(report.applied.isEmpty && report.added.isEmpty && report.removed.isEmpty && report.settings.isEmpty
             && report.backendsAdded.isEmpty && report.backendsChanged.isEmpty && report.backendsRemoved.isEmpty)
@@ -82,7 +83,7 @@ public enum ReloadPlanner {
             report.result = .applied
         }
         let nextActive = ActiveConfig(
-            generation: report.generation, hash: hash, listen: listen, admin: active.admin,
+            generation: report.generation, hash: hash, listen: listen, admin: active.admin, probes: active.probes,
             limits: config.limits, defaults: config.defaults, backends: backendConfigs, routes: next,
             table: RouteTable(routes: next.map(\.route), backends: backends, defaultCORS: table.defaultCORS)
         )

@@ -30,10 +30,22 @@ public struct AdminEndpoints: Sendable {
     var metrics: GatewayMetrics { server.telemetry.metrics }
 }
 
-/// The admin listener (SPEC §8): health, readiness, metrics, the running config and reloads.
-/// It has no authentication: bind it to loopback (the default) and never expose it.
+/// Which of the admin endpoints a listener answers.
+public enum AdminSurface: Sendable {
+    /// All of them (SPEC §8), the running config and reloads included: no authentication, so
+    /// bind it to loopback (the default) and never expose it.
+    case admin
+    /// `/healthz`, `/readyz` and `/metrics` only (SPEC §14): read-only and safe on a pod's
+    /// address for a kubelet and Prometheus; `/config` and `/reload` are 404 there.
+    case probes
+}
+
+/// The admin listener (SPEC §8): health, readiness, metrics, the running config and reloads;
+/// and the probes listener (SPEC §14), the same handler answering only the first three.
 public enum AdminServer {
-    public static func bind(_ address: ListenAddress, endpoints: AdminEndpoints, group: EventLoopGroup) async throws -> Channel {
+    public static func bind(
+        _ address: ListenAddress, endpoints: AdminEndpoints, group: EventLoopGroup, surface: AdminSurface = .admin
+    ) async throws -> Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -44,7 +56,7 @@ public enum AdminServer {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(AdminHandler(endpoints: endpoints))
+                    try channel.pipeline.syncOperations.addHandler(AdminHandler(endpoints: endpoints, surface: surface))
                 }
             }
             .bind(host: address.host, port: address.port)
@@ -58,12 +70,14 @@ final class AdminHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let endpoints: AdminEndpoints
+    private let surface: AdminSurface
     private var head: HTTPRequestHead?
     /// Reloads read files: they run here, never on an event loop.
     private static let reloadQueue = DispatchQueue(label: "cors-gateway.admin-reload")
 
-    init(endpoints: AdminEndpoints) {
+    init(endpoints: AdminEndpoints, surface: AdminSurface) {
         self.endpoints = endpoints
+        self.surface = surface
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -81,10 +95,12 @@ final class AdminHandler: ChannelInboundHandler {
         let path = String(head.uri.prefix { $0 != "?" })
         let allowed: HTTPMethod
         switch path {
-        case "/healthz", "/readyz", "/metrics", "/config": allowed = .GET
-        case "/reload": allowed = .POST
+        case "/healthz", "/readyz", "/metrics": allowed = .GET
+        case "/config" where self.surface == .admin: allowed = .GET
+        case "/reload" where self.surface == .admin: allowed = .POST
         default:
-            self.respond(404, json: #"{"error":"not_found","message":"No admin endpoint at this path."}"#, head: head, context: context)
+            let message = self.surface == .admin ? "No admin endpoint at this path." : "No probe endpoint at this path."
+            self.respond(404, json: #"{"error":"not_found","message":"\#(message)"}"#, head: head, context: context)
             return
         }
         guard head.method == allowed || (allowed == .GET && head.method == .HEAD) else {

@@ -97,7 +97,8 @@ public final class GatewayServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(limiter)
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A TCP-level option: at the socket level, option 1 is SO_DEBUG, which only root may set.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             // A connection whose client stops taking responses reads and starts nothing new
             // once this much waits to be written (SPEC §11: 256 KiB), and resumes below half.

@@ -37,7 +37,7 @@ struct DecodingTests {
     }
 
     static let unknownKeys: [(json: String, path: String, allowed: String)] = [
-        (configJSON(routes: "", top: #""lisen": []"#), "lisen", "allowed: listen, admin, limits, backends, defaults, routes"),
+        (configJSON(routes: "", top: #""lisen": []"#), "lisen", "allowed: listen, admin, probes, limits, backends, defaults, routes"),
         (configJSON(routes: "", top: #""limits": { "maxBody": 1 }"#), "limits.maxBody", "maxRequestHeaderBytes"),
         (configJSON(routes: "", backends: #""functions": { "url": "http://h", "timeout": 1 }"#), "backends.functions.timeout", "connectTimeoutMs"),
         (configJSON(routes: routeJSON("a", extra: #""methods": ["GET"]"#)), "routes[0].methods", "name, match, backend"),

@@ -29,6 +29,41 @@ import Testing
         }
     }
 
+    /// SPEC §14: the probes listener answers health, readiness and metrics as the admin
+    /// listener does, and nothing else: never the config or a reload.
+    @Test func probesListenerServesOnlyHealthReadinessAndMetrics() async throws {
+        try await TestBackend.withStarted { backend in
+            let config = Self.config(backend: backend.baseURL)
+                .replacingOccurrences(of: #""admin": "127.0.0.1:0","#, with: #""admin": "127.0.0.1:0", "probes": "127.0.0.1:0","#)
+            let file = try temporaryFile(config)
+            let gateway = try GatewayProcess(configPath: file.path)
+            let admin = try #require(gateway.adminPort)
+            let probes = try #require(gateway.probesPort)
+            #expect(probes != admin)
+            for path in ["/healthz", "/readyz", "/metrics"] {
+                let answer = try RawHTTPClient.request(port: probes, path: path)
+                let reference = try RawHTTPClient.request(port: admin, path: path)
+                #expect(answer.status == 200, "\(path)")
+                #expect(answer.header("content-type") == reference.header("content-type"), "\(path)")
+                #expect(try RawHTTPClient.request(port: probes, method: "HEAD", path: path).status == 200, "\(path)")
+            }
+            #expect(String(decoding: try RawHTTPClient.request(port: probes, path: "/healthz").body, as: UTF8.self) == #"{"status":"ok"}"# + "\n")
+            for (method, path) in [("GET", "/config"), ("POST", "/reload"), ("GET", "/reload"), ("GET", "/nope")] {
+                let refused = try RawHTTPClient.request(port: probes, method: method, path: path)
+                #expect(refused.status == 404, "\(method) \(path)")
+                #expect(String(decoding: refused.body, as: UTF8.self).contains("No probe endpoint"))
+            }
+            let wrongMethod = try RawHTTPClient.request(port: probes, method: "POST", path: "/metrics")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.header("allow") == "GET")
+            // Nothing was reloaded through it; the admin listener still serves both.
+            let running = try RawHTTPClient.request(port: admin, path: "/config")
+            #expect(String(decoding: running.body, as: UTF8.self).contains(#""lastReload":null"#))
+            #expect(try RawHTTPClient.request(port: admin, method: "POST", path: "/reload").status == 200)
+            #expect(gateway.stop() == 0)
+        }
+    }
+
     /// `/metrics` parses as Prometheus text, and each family moves with the requests made.
     @Test func metricsMoveWithTraffic() async throws {
         try await TestBackend.withStarted { backend in

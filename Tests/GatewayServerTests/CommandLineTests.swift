@@ -98,6 +98,20 @@ struct CommandLineTests {
         #expect(lines.contains { $0.hasPrefix("error: routes[1].backend:") }, "\(lines)")
     }
 
+    /// SPEC §14's `probes` is checked like `admin`: its problems are errors at its path.
+    @Test func checkReportsProbesErrorsAtTheirPath() throws {
+        let file = try temporaryFile("""
+            { "listen": ["0.0.0.0:9902"], "probes": "0.0.0.0:9902", "backends": {}, "routes": [] }
+            """)
+        let result = try GatewayExecutable.run(["check", "--config", file.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("error: probes: the probes address is also listen[0]"), "\(result.stdout)")
+        let wrongType = try temporaryFile(#"{ "probes": 9902, "backends": {}, "routes": [] }"#)
+        let typed = try GatewayExecutable.run(["check", "--config", wrongType.path])
+        #expect(typed.status == 1)
+        #expect(typed.stdout.contains(#"error: probes: expected a "host:port" string, or null for no probes listener"#), "\(typed.stdout)")
+    }
+
     @Test func checkReadsPackageJsonFiles() throws {
         let package = try temporaryFile(#"{ "dependencies": { "@twilio/runtime-handler": "^1.2.0" } }"#, name: "package.json")
         let config = try temporaryFile("""

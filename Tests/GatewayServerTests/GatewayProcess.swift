@@ -76,20 +76,29 @@ final class GatewayProcess {
     let port: Int
     /// Set when the config has an `admin` listener.
     let adminPort: Int?
+    /// Set when the config has a `probes` listener.
+    let probesPort: Int?
     let stdout: PipeCollector
     let stderr: PipeCollector
 
-    /// `openFileLimit` runs it through util-linux's `prlimit` with that RLIMIT_NOFILE.
-    init(configPath: String, arguments: [String] = [], openFileLimit: Int? = nil) throws {
+    /// `prefix` runs before the executable and its arguments (e.g. `setpriv` options),
+    /// `directory` is its working directory, and `openFileLimit` runs it through util-linux's
+    /// `prlimit` with that RLIMIT_NOFILE.
+    init(
+        configPath: String, arguments: [String] = [], prefix: [String] = [], directory: URL? = nil, openFileLimit: Int? = nil
+    ) throws {
         let process = Process()
-        let serve = ["serve", "--config", configPath] + arguments
-        if let openFileLimit {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(openFileLimit):\(openFileLimit)", "--", try GatewayExecutable.url.path] + serve
+        let executable = try GatewayExecutable.url
+        let limit = openFileLimit.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", "--"] } ?? []
+        let launch = limit + prefix
+        if let launcher = launch.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = Array(launch.dropFirst()) + [executable.path, "serve", "--config", configPath] + arguments
         } else {
-            process.executableURL = try GatewayExecutable.url
-            process.arguments = serve
+            process.executableURL = executable
+            process.arguments = ["serve", "--config", configPath] + arguments
         }
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -98,12 +107,14 @@ final class GatewayProcess {
         self.process = process
         self.stdout = PipeCollector(out)
         self.stderr = PipeCollector(err)
-        // "listening on 127.0.0.1:PORT", then "admin listening on …" when there is an admin
-        // listener; the first log line follows both.
+        // "listening on 127.0.0.1:PORT", then "admin listening on …" and "probes listening on …"
+        // when there are such listeners; the first log line follows them.
         let expectsAdmin = Self.configHasAdmin(configPath)
+        let expectsProbes = Self.configHasProbes(configPath)
         let ready = self.stdout.wait { text in
             !process.isRunning
-                || (text.split(separator: "\n").contains { $0.hasPrefix("listening on ") } && (!expectsAdmin || text.contains("admin listening on ")))
+                || (text.split(separator: "\n").contains { $0.hasPrefix("listening on ") } && (!expectsAdmin || text.contains("admin listening on "))
+                    && (!expectsProbes || text.contains("probes listening on ")))
         }
         let lines = self.stdout.lines
         guard ready, let port = lines.lazy.compactMap({ Self.port(in: $0, prefix: "listening on ") }).first else {
@@ -112,6 +123,7 @@ final class GatewayProcess {
         }
         self.port = port
         self.adminPort = lines.lazy.compactMap { Self.port(in: $0, prefix: "admin listening on ") }.first
+        self.probesPort = lines.lazy.compactMap { Self.port(in: $0, prefix: "probes listening on ") }.first
     }
 
     private static func port(in line: String, prefix: String) -> Int? {
@@ -125,6 +137,14 @@ final class GatewayProcess {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return true }
         return !(object["admin"] is NSNull)
+    }
+
+    /// `probes` is off unless the file sets an address.
+    private static func configHasProbes(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return false }
+        return object["probes"] is String
     }
 
     func signal(_ number: Int32) {
