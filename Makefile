@@ -49,20 +49,21 @@ test-sanitize: deps
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --no-parallel
 
 # libFuzzer targets (Fuzz/, Docs/security.md "Fuzzing") under AddressSanitizer, built in
-# .build-fuzz with CORS_GATEWAY_FUZZ set (the only way Package.swift declares them); each runs
-# FUZZ_SECONDS, FUZZ_PARALLEL at a time, and any finding fails the run, e.g.
+# FUZZ_SCRATCH with CORS_GATEWAY_FUZZ set (the only way Package.swift declares them); each
+# runs FUZZ_SECONDS, FUZZ_PARALLEL at a time, and any finding fails the run, e.g.
 # make fuzz FUZZ_SECONDS=30   (CI's short pass)   make fuzz FUZZ_TARGETS="FuzzCORS FuzzCookies"
 FUZZ_SECONDS ?= 600
 FUZZ_PARALLEL ?= 2
 FUZZ_TARGETS ?= FuzzRequestHead FuzzResponseHead FuzzCORS FuzzCookies FuzzPathHost FuzzConfig FuzzPackageJSON
+FUZZ_SCRATCH ?= .build-fuzz
 
 fuzz-build: deps
 	for target in $(FUZZ_TARGETS); do \
-		CORS_GATEWAY_FUZZ=1 $(SWIFT) build --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address --product $$target || exit 1; \
+		CORS_GATEWAY_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize=fuzzer --sanitize=address --product $$target || exit 1; \
 	done
 
 fuzz: fuzz-build
-	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_PARALLEL) $(FUZZ_TARGETS)
+	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_PARALLEL) --build-dir $(FUZZ_SCRATCH)/debug $(FUZZ_TARGETS)
 
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
