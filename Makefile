@@ -1,9 +1,9 @@
 # cors-gateway: `make run` starts the demo functions and the gateway on ./gateway.json;
 # `make test` runs every test (`make test-sanitize`: the engine and server suites under
-# ThreadSanitizer, every test under AddressSanitizer); `make bench` measures the gateway against nginx and HAProxy
-# (Docs/benchmarks.md); `make differential` runs the smuggling corpus through the gateway, nginx and HAProxy
-# (Docs/security.md); `make soak` runs a release gateway for 10 minutes under mixed clients, failing
-# backends and reloads (Docs/security.md#soak). Each installs what it needs from Debian first.
+# ThreadSanitizer, every test under AddressSanitizer); `make fuzz` runs the libFuzzer targets; `make bench` measures
+# the gateway against nginx and HAProxy (Docs/benchmarks.md); `make differential` runs the smuggling corpus through
+# the gateway, nginx and HAProxy (Docs/security.md); `make soak` runs a release gateway for 10 minutes under mixed
+# clients, failing backends and reloads (Docs/security.md#soak). Each installs what it needs from Debian first.
 
 SWIFT ?= swift
 DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config openssl python3 chromium \
@@ -37,7 +37,7 @@ SOAK_SCRATCH := .build-soak
 SOAK_SECONDS ?= 600
 SOAK_ARGS ?=
 
-.PHONY: deps deploy-test-deps build release run test test-sanitize check clean bench differential soak
+.PHONY: deps deploy-test-deps build release run test test-sanitize fuzz fuzz-build check clean bench differential soak
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -78,6 +78,23 @@ test-sanitize: deps deploy-test-deps
 	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan --no-parallel --filter 'CurlEngineTests|GatewayServerTests'
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --no-parallel
+
+# libFuzzer targets (Fuzz/, Docs/security.md "Fuzzing") under AddressSanitizer, built in
+# FUZZ_SCRATCH with CORS_GATEWAY_FUZZ set (the only way Package.swift declares them); each
+# runs FUZZ_SECONDS, FUZZ_PARALLEL at a time, and any finding fails the run, e.g.
+# make fuzz FUZZ_SECONDS=30   (CI's short pass)   make fuzz FUZZ_TARGETS="FuzzCORS FuzzCookies"
+FUZZ_SECONDS ?= 600
+FUZZ_PARALLEL ?= 2
+FUZZ_TARGETS ?= FuzzRequestHead FuzzResponseHead FuzzCORS FuzzCookies FuzzPathHost FuzzConfig FuzzPackageJSON
+FUZZ_SCRATCH ?= .build-fuzz
+
+fuzz-build: deps
+	for target in $(FUZZ_TARGETS); do \
+		CORS_GATEWAY_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize=fuzzer --sanitize=address --product $$target || exit 1; \
+	done
+
+fuzz: fuzz-build
+	python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_PARALLEL) --build-dir $(FUZZ_SCRATCH)/debug $(FUZZ_TARGETS)
 
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"

@@ -180,3 +180,27 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Docs/security.md "Fuzzing"), one per group of parsers of untrusted or
+// operator input. Declared only when `make fuzz` sets CORS_GATEWAY_FUZZ, so `swift build` and
+// `swift test` never build them; they reach internal API through `@testable import` (debug).
+if Context.environment["CORS_GATEWAY_FUZZ"] != nil {
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: name, dependencies: dependencies + ["FuzzSupport"], path: "Fuzz/Targets/\(name)")
+    }
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        fuzzTarget("FuzzRequestHead", [
+            "GatewayServer", "GatewayConfig", "GatewayMetrics", "GatewayPolicy", "CurlEngine",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        fuzzTarget("FuzzResponseHead", ["CurlEngine"]),
+        fuzzTarget("FuzzCORS", ["CORSPolicy"]),
+        fuzzTarget("FuzzCookies", ["CookiePolicy"]),
+        fuzzTarget("FuzzPathHost", ["GatewayPolicy", "GatewayConfig"]),
+        fuzzTarget("FuzzConfig", ["GatewayConfig", "GatewayServer"]),
+        fuzzTarget("FuzzPackageJSON", ["FunctionRuntime"]),
+    ]
+}

@@ -41,10 +41,12 @@ public enum RuntimeHandlerVersion: Sendable, Equatable {
 
     /// `text` as a `Version` when it is an exact semver under the semver.org 2.0.0 grammar.
     /// mxcl/Version's own parser is lenient (it takes `01.2.3`, `+1.2.3` and an empty
-    /// pre-release `1.2.0-`), so the grammar is checked here first.
+    /// pre-release `1.2.0-`), so the grammar is checked here first. It also starts the
+    /// pre-release at the first `-` anywhere, so it gets no build metadata (which precedence
+    /// ignores anyway): `1.2.0+build-5` would not parse.
     public static func strictSemver(_ text: String) -> Version? {
         guard SemverGrammar.isValid(text) else { return nil }
-        return Version(text)
+        return Version(String(text.prefix { $0 != "+" }))
     }
 }
 

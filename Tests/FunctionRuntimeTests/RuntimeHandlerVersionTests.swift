@@ -49,6 +49,16 @@ struct RuntimeHandlerVersionTests {
         #expect(parsed == values.map { .version($0) })
     }
 
+    /// Found by fuzzing (FuzzPackageJSON): mxcl/Version starts the pre-release at the first "-"
+    /// anywhere, so a hyphen in build metadata (valid semver) made the version unparseable.
+    @Test func aHyphenInBuildMetadataIsValid() {
+        let values = ["1.2.0+build-5", "1.1.3+a-b", "1.10.1+0000000000000000.0-aw55553", "2.0.0-rc.1+x-y"]
+        let parsed = values.map { RuntimeHandlerVersion(configValue: $0) }
+        let sees = parsed.map { $0?.seesHeadersAndCookies }
+        #expect(parsed == values.map { .version($0) })
+        #expect(sees == [true, false, true, true])
+    }
+
     @Test func handMadeGarbageFailsClosed() {
         let sees = RuntimeHandlerVersion.version("^1.2.0").seesHeadersAndCookies
         #expect(sees == false)
