@@ -172,8 +172,9 @@ struct HostileRequestTests {
     // MARK: Request bodies read as llhttp framed them (defects 10 and 11)
 
     /// `Content-Length: 5 ` (llhttp allows whitespace after the digits) frames a five-byte
-    /// body. At af79622 the value was not a number to the gateway, so the backend got a POST
-    /// without body or length, the 413 check was skipped, and the body bytes were lost.
+    /// body. At 880639f (before the exchange state machines, which fixed it) the value was not a
+    /// number to the gateway, so the backend got a POST without body or length, the 413 check
+    /// was skipped, and the body bytes were lost.
     @Test(arguments: ["5 ", " 5"])
     func aContentLengthWithWhitespaceKeepsItsBody(value: String) async throws {
         try await withGateway(limits: #""maxRequestBodyBytes": 16"#) { gateway, backend in
@@ -192,7 +193,7 @@ struct HostileRequestTests {
     }
 
     /// A chunked body whose framing breaks after the first chunk went upstream: 400 while no
-    /// response head went out, the transfer cancelled and the connection closed. At af79622
+    /// response head went out, the transfer cancelled and the connection closed. At 880639f
     /// the connection was just closed, with no answer.
     @Test func aChunkedBodyThatTurnsMalformedMidwayIs400() async throws {
         try await withGateway { gateway, backend in
