@@ -9,33 +9,6 @@ import Testing
 /// example, and the README's `probe` lines give the exit codes they promise.
 @Suite("probe against the README's gateway", .serialized)
 struct ProbeReadmeTests {
-    /// Runs `body` with the gateway on the repository's gateway.json and its demo functions.
-    static func withReadmeGateway(_ body: (GatewayHarness) async throws -> Void) async throws {
-        let modern = DemoFunctionServer(name: "modern", runtimeHandler: "2.1.2")
-        let classic = DemoFunctionServer(name: "classic", runtimeHandler: "classic")
-        let modernPort = try await modern.start()
-        let classicPort = try await classic.start()
-        let repoConfig = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("gateway.json")
-        let text = try String(contentsOf: repoConfig, encoding: .utf8)
-            .replacingOccurrences(of: "127.0.0.1:9001", with: "127.0.0.1:\(modernPort)")
-            .replacingOccurrences(of: "127.0.0.1:9002", with: "127.0.0.1:\(classicPort)")
-            .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:0")
-        let gateway = try await GatewayHarness.start(config: text)
-        do {
-            try await body(gateway)
-        } catch {
-            try? await gateway.shutdown()
-            try? await modern.shutdown()
-            try? await classic.shutdown()
-            throw error
-        }
-        try await gateway.shutdown()
-        try await modern.shutdown()
-        try await classic.shutdown()
-    }
-
     static func probe(
         _ url: String, origin: String, method: String = "GET", headers: [String] = [], credentials: Bool = false
     ) throws -> ProbeReport {
@@ -44,7 +17,7 @@ struct ProbeReadmeTests {
     }
 
     @Test func readmePreflightExamplesHaveTheSameOutcomeThroughProbe() async throws {
-        try await Self.withReadmeGateway { gateway in
+        try await withReadmeGateway { gateway in
             // curl -X OPTIONS /modern/hello Origin app.example.com, PUT, content-type + x-api-key: 204, allowed.
             let allowed = try Self.probe(
                 gateway.baseURL + "/modern/hello", origin: "https://app.example.com", method: "PUT",
@@ -82,7 +55,7 @@ struct ProbeReadmeTests {
 
     /// The binary as the README runs it: exit 0 allowed, 1 blocked, and `--json` is one object.
     @Test func readmeProbeCommandsExitZeroAndOne() async throws {
-        try await Self.withReadmeGateway { gateway in
+        try await withReadmeGateway { gateway in
             let allowed = try GatewayExecutable.run([
                 "probe", gateway.baseURL + "/modern/hello", "--origin", "https://app.example.com", "--method", "PUT",
                 "--header", "Content-Type: application/json", "--header", "x-api-key:k",
