@@ -149,11 +149,21 @@ final class NonUpgradingRequestDecoder: ByteToMessageDecoder {
     /// True when the decoder stopped after an upgrade request and was replaced.
     @discardableResult
     private func feed(_ count: Int, of buffer: inout ByteBuffer, context: ChannelHandlerContext) throws -> Bool {
-        var bytes = buffer.getSlice(at: buffer.readerIndex, length: count)!
-        _ = try self.decoder.decode(context: context, buffer: &bytes)
-        self.consumedTail.consumed(buffer.viewBytes(at: buffer.readerIndex, length: bytes.readerIndex)!)
-        buffer.moveReaderIndex(forwardBy: bytes.readerIndex)
-        self.examinedBytes = max(self.examinedBytes, count) - bytes.readerIndex
+        let consumed: Int
+        if count == buffer.readableBytes {
+            // The whole read (every ASCII-only read): NIO's decoder takes the buffer itself.
+            let start = buffer.readerIndex
+            _ = try self.decoder.decode(context: context, buffer: &buffer)
+            consumed = buffer.readerIndex - start
+            buffer.moveReaderIndex(to: start)
+        } else {
+            var bytes = buffer.getSlice(at: buffer.readerIndex, length: count)!
+            _ = try self.decoder.decode(context: context, buffer: &bytes)
+            consumed = bytes.readerIndex
+        }
+        self.consumedTail.consumed(buffer.viewBytes(at: buffer.readerIndex, length: consumed)!)
+        buffer.moveReaderIndex(forwardBy: consumed)
+        self.examinedBytes = max(self.examinedBytes, count) - consumed
         guard self.restartDue else { return false }
         // The stopped decoder consumed the upgrade request and nothing after it.
         self.restartDue = false

@@ -132,12 +132,7 @@ class Gateway:
         if not self.alive():
             return self.proc.returncode if self.proc else None
         self.proc.terminate()
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
+        return self.wait(timeout)
 
 
 def gauge(samples, name):
