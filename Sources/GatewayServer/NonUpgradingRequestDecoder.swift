@@ -46,11 +46,6 @@ final class NonUpgradingRequestDecoder: ByteToMessageDecoder {
     private var examinedBytes = 0
     /// Where a head's blank line may have begun.
     private var consumedTail = RequestHeadBytes.ConsumedTail()
-    /// Bytes above 0x7F are going to NIO's decoder without knowing whether they are head bytes
-    /// (the rest of a read after a chunked body's start).
-    private var feedingUnguarded = false
-    /// Such a feed ended in a request head, or before one: that head may hold unescaped bytes.
-    private var headBegunUnguarded = false
 
     init(limits: NIOHTTPDecoderLimitConfiguration) {
         self.limits = limits
@@ -78,12 +73,10 @@ final class NonUpgradingRequestDecoder: ByteToMessageDecoder {
     /// Called by `ProxyHandler` with every part this decoder produced, as it arrives.
     @discardableResult
     func decoded(_ part: HTTPServerRequestPart) -> Verdict {
-        self.position.decoded(part)
+        let unguarded = self.position.decoded(part)
         switch part {
         case .head(let head):
             self.requestStopsDecoder = head.method != .CONNECT && Self.stopsDecoder(after: head)
-            let unguarded = self.feedingUnguarded || self.headBegunUnguarded
-            self.headBegunUnguarded = false
             if unguarded, RequestHeadBytes.holdsReplacementCharacter(head) { return .headBytesLost }
         case .body:
             break
@@ -125,11 +118,8 @@ final class NonUpgradingRequestDecoder: ByteToMessageDecoder {
                     try self.feed(bodyBytes, of: &buffer, context: context)
                 } else {
                     // A chunked body: where it ends is llhttp's to find.
-                    self.feedingUnguarded = true
-                    defer {
-                        self.feedingUnguarded = false
-                        self.headBegunUnguarded = self.position.place == .head
-                    }
+                    self.position.unguardedFeedStarted()
+                    defer { self.position.unguardedFeedEnded() }
                     try self.feed(buffer.readableBytes, of: &buffer, context: context)
                     return .needMoreData
                 }

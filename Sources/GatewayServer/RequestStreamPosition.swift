@@ -13,12 +13,36 @@ struct RequestStreamPosition: Equatable {
         case body(remaining: Int?)
     }
 
-    private(set) var place = Place.head
+    /// Whether head bytes may reach NIO's decoder unescaped: only while the rest of a read
+    /// behind a chunked body goes in whole, and in a head that such a feed began.
+    enum Guard: Equatable {
+        case guarded
+        case feedingUnguarded
+        case headBegunUnguarded
+    }
 
-    mutating func decoded(_ part: HTTPServerRequestPart) {
+    private(set) var place = Place.head
+    private(set) var guardState = Guard.guarded
+
+    /// The rest of a read goes to the decoder unexamined (a chunked body's end is llhttp's to find).
+    mutating func unguardedFeedStarted() {
+        self.guardState = .feedingUnguarded
+    }
+
+    /// That feed is over; if it ended in a head (or before one), that head began unguarded.
+    mutating func unguardedFeedEnded() {
+        self.guardState = self.place == .head ? .headBegunUnguarded : .guarded
+    }
+
+    /// A decoded part; for a head, whether its bytes may have reached NIO's decoder unescaped.
+    @discardableResult
+    mutating func decoded(_ part: HTTPServerRequestPart) -> Bool {
         switch part {
         case .head(let head):
+            let unguarded = self.guardState != .guarded
+            if self.guardState == .headBegunUnguarded { self.guardState = .guarded }
             self.place = .body(remaining: Self.bodyLength(head.headers))
+            return unguarded
         case .body(let bytes):
             if case .body(let remaining?) = self.place {
                 self.place = .body(remaining: max(0, remaining - bytes.readableBytes))
@@ -26,6 +50,7 @@ struct RequestStreamPosition: Equatable {
         case .end:
             self.place = .head
         }
+        return false
     }
 
     /// How many of `available` bytes can go to the decoder knowing that none of them is a head
