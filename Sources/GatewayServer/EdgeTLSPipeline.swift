@@ -73,27 +73,37 @@ enum EdgeTLSPipeline {
         return configuration
     }
 
+    /// [HTTP/2 framing, connection manager, preflight lane, drain relay, stream multiplexer,
+    /// error close]: the lane sees each stream's HEADERS before the multiplexer would make a
+    /// stream channel for it, so it is the connection-level multiplexer, not nio-http2's
+    /// inline one (which makes the channel inside `NIOHTTP2Handler`).
     private static func addHTTP2Handlers(to channel: Channel, _ parts: Parts) throws {
         let limits = parts.store.current.limits
+        let streamSettings = NIOHTTP2Handler.StreamConfiguration()
+        let http2 = NIOHTTP2Handler(
+            mode: .server, connectionConfiguration: Self.connectionConfiguration(limits: limits), streamConfiguration: streamSettings)
+        // It counts open streams from the stream events `NIOHTTP2Handler` sends down the pipeline.
         let management = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
                 maxIdleTime: .milliseconds(Int64(limits.idleTimeoutMs)), maxAge: nil, maxGraceTime: .seconds(1), keepalive: nil))
-        let streams = HTTP2StreamRegistry(wrapping: management.http2StreamDelegate)
-        let sync = channel.pipeline.syncOperations
-        _ = try sync.configureHTTP2Pipeline(
-            mode: .server, connectionConfiguration: Self.connectionConfiguration(limits: limits),
-            streamConfiguration: NIOHTTP2Handler.StreamConfiguration(), streamDelegate: streams
+        let streams = HTTP2StreamRegistry()
+        let multiplexer = HTTP2StreamMultiplexer(
+            mode: .server, channel: channel, targetWindowSize: streamSettings.targetWindowSize,
+            outboundBufferSizeHighWatermark: streamSettings.outboundBufferSizeHighWatermark,
+            outboundBufferSizeLowWatermark: streamSettings.outboundBufferSizeLowWatermark
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
+                streams.add(stream)
                 let streamSync = stream.pipeline.syncOperations
                 try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 try streamSync.addHandler(ProxyHandler(
                     store: parts.store, upstream: parts.engine, telemetry: parts.telemetry, headTimer: nil, wire: .http2, scheme: "https"))
             }
         }
-        try sync.addHandler(management)
-        try sync.addHandler(HTTP2DrainRelay(streams: streams))
-        try sync.addHandler(HTTP2ConnectionErrorClose())
+        try channel.pipeline.syncOperations.addHandlers([
+            http2, management, HTTP2PreflightLane(store: parts.store, telemetry: parts.telemetry),
+            HTTP2DrainRelay(streams: streams), multiplexer, HTTP2ConnectionErrorClose(),
+        ])
     }
 }

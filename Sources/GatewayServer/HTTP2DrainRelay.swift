@@ -1,24 +1,16 @@
 import NIOCore
 import NIOHTTP2
 
-/// The open streams of one HTTP/2 connection, so a drain can reach each exchange; passes every
-/// stream on to the connection manager's delegate. Called on the connection's event loop only.
-final class HTTP2StreamRegistry: NIOHTTP2StreamDelegate, @unchecked Sendable {
-    private let next: NIOHTTP2ServerConnectionManagementHandler.HTTP2StreamDelegate
-    private var channels: [HTTP2StreamID: Channel] = [:]
+/// The open stream channels of one HTTP/2 connection, so a drain can reach each exchange.
+/// Called on the connection's event loop only.
+final class HTTP2StreamRegistry: @unchecked Sendable {
+    private var channels: [ObjectIdentifier: Channel] = [:]
 
-    init(wrapping next: NIOHTTP2ServerConnectionManagementHandler.HTTP2StreamDelegate) {
-        self.next = next
-    }
-
-    func streamCreated(_ id: HTTP2StreamID, channel: Channel) {
-        self.channels[id] = channel
-        self.next.streamCreated(id, channel: channel)
-    }
-
-    func streamClosed(_ id: HTTP2StreamID, channel: Channel) {
-        self.channels[id] = nil
-        self.next.streamClosed(id, channel: channel)
+    /// Keeps `channel` until it closes.
+    func add(_ channel: Channel) {
+        let key = ObjectIdentifier(channel)
+        self.channels[key] = channel
+        channel.closeFuture.whenComplete { _ in self.channels[key] = nil }
     }
 
     var open: [Channel] { Array(self.channels.values) }

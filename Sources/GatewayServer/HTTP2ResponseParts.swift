@@ -1,6 +1,7 @@
 import CORSPolicy
 import GatewayPolicy
 import NIOCore
+import NIOHPACK
 import NIOHTTP1
 
 /// Requests and responses on an HTTP/2 stream (SPEC §12): the same heads and bodies `ResponseWire` writes
@@ -32,6 +33,19 @@ enum HTTP2ResponseParts {
             headers.add(name: "content-length", value: String(closing.contentLength))
         }
         return .head(HTTPResponseHead(version: .http2, status: HTTPResponseStatus(statusCode: status), headers: headers))
+    }
+
+    /// The header block `head(status:lines:)` becomes once `HTTP2FramePayloadToHTTP1ServerCodec`
+    /// has turned it into a HEADERS frame, for writing such a frame directly (the HTTP/2
+    /// preflight lane): `:status`, then the lines with lowercase names.
+    static func fields(status: Int, lines: HeaderLines) -> HPACKHeaders {
+        var fields = HPACKHeaders()
+        fields.reserveCapacity(lines.count + 3)
+        fields.add(name: ":status", value: String(status))
+        for (name, value) in lines where !Self.isConnectionSpecific(name) {
+            fields.add(name: name.lowercased(), value: value)
+        }
+        return fields
     }
 
     /// A request's `cookie` fields joined into one with "; " (RFC 9113 §8.2.3), where they were

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHPACK
 import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
@@ -73,6 +74,32 @@ public final class H2TestClient: Sendable {
         body: [UInt8]? = nil, timeout: Duration = .seconds(30)
     ) async throws -> H2Response {
         try await self.start(method: method, path: path, authority: authority, headers: headers, body: body).response(timeout: timeout)
+    }
+
+    /// One request written as frames, without NIO's HTTP/1 codec: `fields` (pseudo-fields
+    /// first) in one HEADERS frame that ends the stream, as browsers and h2load send a request
+    /// without a body; or, with `endStreamOnHeaders: false`, that frame and then an empty DATA
+    /// frame that ends the stream, as `start` sends it. The response's fields come back exactly
+    /// as they arrived, `:status` included.
+    public func exchangeFrames(
+        _ fields: [(String, String)], endStreamOnHeaders: Bool = true, timeout: Duration = .seconds(30)
+    ) async throws -> H2FrameResponse {
+        let collector = H2FrameCollector()
+        let stream = try await self.multiplexer.createStreamChannel { stream in
+            stream.eventLoop.makeCompletedFuture { try stream.pipeline.syncOperations.addHandler(collector) }
+        }.get()
+        let headers = HTTP2Frame.FramePayload.headers(.init(headers: HPACKHeaders(fields), endStream: endStreamOnHeaders))
+        stream.write(headers, promise: nil)
+        if !endStreamOnHeaders {
+            stream.write(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)), promise: nil)
+        }
+        stream.flush()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let outcome = collector.outcome { return try outcome.get() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw H2StreamError(description: "no complete response within \(timeout)")
     }
 
     public var isActive: Bool { self.channel.isActive }
@@ -160,5 +187,62 @@ final class H2ResponseCollector: ChannelInboundHandler, Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.state.withLockedValue { $0.outcome = $0.outcome ?? .failure(H2StreamError(description: "the stream closed before its response ended")) }
+    }
+}
+
+/// A response as its frames carried it.
+public struct H2FrameResponse: Sendable {
+    /// The final HEADERS frame's fields, in order, `:status` first.
+    public var fields: [(String, String)]
+    /// Whether that HEADERS frame ended the stream (no DATA frame followed).
+    public var headersEndedStream: Bool
+    public var body: [UInt8]
+
+    public var status: Int? { self.fields.first { $0.0 == ":status" }.flatMap { Int($0.1) } }
+
+    public func field(_ name: String) -> String? {
+        self.fields.first { $0.0 == name }?.1
+    }
+}
+
+final class H2FrameCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    private struct State {
+        var response: H2FrameResponse?
+        var outcome: Result<H2FrameResponse, H2StreamError>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    var outcome: Result<H2FrameResponse, H2StreamError>? { self.state.withLockedValue { $0.outcome } }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.state.withLockedValue { state in
+            switch self.unwrapInboundIn(data) {
+            case .headers(let block):
+                let fields = block.headers.map { ($0.name, $0.value) }
+                // Interim heads (1xx) are followed by the final one.
+                if let status = fields.first(where: { $0.0 == ":status" }).flatMap({ Int($0.1) }), status < 200 { return }
+                state.response = H2FrameResponse(fields: fields, headersEndedStream: block.endStream, body: [])
+                if block.endStream { state.outcome = .success(state.response!) }
+            case .data(let data):
+                if case .byteBuffer(let buffer) = data.data { state.response?.body += buffer.readableBytesView }
+                if data.endStream {
+                    state.outcome = state.response.map { .success($0) }
+                        ?? .failure(H2StreamError(description: "the stream ended without a response head"))
+                }
+            case .rstStream(let code):
+                state.outcome = state.outcome ?? .failure(H2StreamError(description: "stream reset: \(code)"))
+            default:
+                break
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.state.withLockedValue {
+            $0.outcome = $0.outcome ?? .failure(H2StreamError(description: "the stream closed before its response ended"))
+        }
     }
 }
