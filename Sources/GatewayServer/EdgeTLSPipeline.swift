@@ -73,7 +73,7 @@ enum EdgeTLSPipeline {
         return configuration
     }
 
-    /// [HTTP/2 framing, connection manager, preflight lane, drain relay, stream multiplexer,
+    /// [drain relay, HTTP/2 framing, connection manager, preflight lane, stream multiplexer,
     /// error close]: the lane sees each stream's HEADERS before the multiplexer would make a
     /// stream channel for it, so it is the connection-level multiplexer, not nio-http2's
     /// inline one (which makes the channel inside `NIOHTTP2Handler`).
@@ -101,9 +101,13 @@ enum EdgeTLSPipeline {
                     store: parts.store, upstream: parts.engine, telemetry: parts.telemetry, headTimer: nil, wire: .http2, scheme: "https"))
             }
         }
-        try channel.pipeline.syncOperations.addHandlers([
-            http2, management, HTTP2PreflightLane(store: parts.store, telemetry: parts.telemetry),
-            HTTP2DrainRelay(streams: streams), multiplexer, HTTP2ConnectionErrorClose(),
+        // The drain relay goes in front of the HTTP/2 handler: a drain comes from the server
+        // at the pipeline's head, and that way the two stream events of every stream, which
+        // start at the HTTP/2 handler, are not cast to a `DrainEvent` on their way.
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandlers([
+            HTTP2DrainRelay(streams: streams), http2, management, HTTP2PreflightLane(store: parts.store, telemetry: parts.telemetry),
+            multiplexer, HTTP2ConnectionErrorClose(),
         ])
     }
 }

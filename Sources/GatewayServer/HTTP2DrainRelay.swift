@@ -20,7 +20,7 @@ final class HTTP2StreamRegistry: @unchecked Sendable {
 /// quiesces: no new streams, open ones finish, then it closes); at its deadline each stream
 /// still open is told, as an HTTP/1.1 connection would be, and answers 503 or is reset.
 final class HTTP2DrainRelay: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame
+    typealias InboundIn = ByteBuffer
 
     private let streams: HTTP2StreamRegistry
 
@@ -31,7 +31,7 @@ final class HTTP2DrainRelay: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event as? DrainEvent {
         case .finishCurrentExchange?:
-            context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         case .deadlineReached?:
             for stream in self.streams.open { stream.pipeline.fireUserInboundEventTriggered(DrainEvent.deadlineReached) }
         case nil:
