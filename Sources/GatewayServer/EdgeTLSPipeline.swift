@@ -73,8 +73,8 @@ enum EdgeTLSPipeline {
         return configuration
     }
 
-    /// [drain relay, HTTP/2 framing, connection manager, preflight lane, stream multiplexer,
-    /// error close]: the lane sees each stream's HEADERS before the multiplexer would make a
+    /// [drain relay, HTTP/2 framing, connection manager, preflight lane, flush coalescer,
+    /// stream multiplexer, error close]: the lane sees each stream's HEADERS before the multiplexer would make a
     /// stream channel for it, so it is the connection-level multiplexer, not nio-http2's
     /// inline one (which makes the channel inside `NIOHTTP2Handler`).
     private static func addHTTP2Handlers(to channel: Channel, _ parts: Parts) throws {
@@ -107,7 +107,7 @@ enum EdgeTLSPipeline {
         let sync = channel.pipeline.syncOperations
         try sync.addHandlers([
             HTTP2DrainRelay(streams: streams), http2, management, HTTP2PreflightLane(store: parts.store, telemetry: parts.telemetry),
-            multiplexer, HTTP2ConnectionErrorClose(),
+            HTTP2FlushCoalescer(), multiplexer, HTTP2ConnectionErrorClose(),
         ])
     }
 }
