@@ -54,8 +54,8 @@ def parse_args():
                    help="h2load concurrent streams per connection for H (default 25; the gateway allows 100)")
     p.add_argument("--handshake-clients", type=int, default=env_int("BENCH_HANDSHAKE_CLIENTS", 100),
                    help="new connections per h2load run for K, one preflight each (default 100)")
-    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", "PALUCMHK"),
-                   help="which scenarios, as letters (default PALUCMHK)")
+    p.add_argument("--scenarios", default=os.environ.get("BENCH_SCENARIOS", "PALUCMHGK"),
+                   help="which scenarios, as letters (default PALUCMHGK)")
     p.add_argument("--gateway-bin", default=os.environ.get(
         "BENCH_GATEWAY_BIN", os.path.join(ROOT, ".build-bench", "release", "cors-gateway")))
     p.add_argument("--nginx-bin", default=shutil.which("nginx") or "/usr/sbin/nginx")
@@ -67,7 +67,7 @@ def parse_args():
         "gateway,gateway-default,nginx,nginx-log,haproxy,gateway-2core,nginx-2core,gateway-tls,nginx-tls"),
         help="comma-separated keys: gateway (log and watch off), gateway-default (as users run it), "
              "nginx, nginx-log (access log on), haproxy; gateway-2core and nginx-2core run only scenario M; "
-             "gateway-tls and nginx-tls (HTTPS + HTTP/2, access log off) only H and K. A contestant that "
+             "gateway-tls and nginx-tls (HTTPS + HTTP/2, access log off) only H, G and K. A contestant that "
              "no chosen scenario runs is not started")
     p.add_argument("--output", help="also write the Markdown report to this file")
     p.add_argument("--allow-errors", action="store_true",
@@ -186,7 +186,7 @@ def run(args, workdir, runs_dir):
 
 
 def runs_in(scenario, contestant):
-    """The two-core contestants run only M, the TLS ones only H and K."""
+    """The two-core contestants run only M, the TLS ones only H, G and K."""
     return contestant.cores == scenario.cores and contestant.tls == scenario.tls
 
 

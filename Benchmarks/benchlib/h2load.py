@@ -1,5 +1,5 @@
-"""The HTTPS + HTTP/2 scenarios, loaded by h2load (nghttp2-client): preflights over long-lived
-connections (H), and handshakes, one preflight per new connection (K)."""
+"""The HTTPS + HTTP/2 scenarios, loaded by h2load (nghttp2-client): preflights (H) and proxied GETs
+(G) over long-lived connections, and handshakes, one preflight per new connection (K)."""
 
 import os
 import re
@@ -13,6 +13,8 @@ from .scenarios import Probe
 # The preflight of scenario P (Benchmarks/lua/preflight.lua), as h2load header options.
 PREFLIGHT = [":method: OPTIONS", "origin: https://app.example.com",
              "access-control-request-method: POST", "access-control-request-headers: content-type"]
+# The actual request of scenario A (Benchmarks/lua/actual.lua).
+ACTUAL = ["origin: https://x.example.org"]
 
 FINISHED = re.compile(r"^finished in ([0-9.]+)(ms|s),", re.M)
 REQUESTS = re.compile(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
@@ -23,7 +25,7 @@ PROTOCOL = re.compile(r"^Application protocol: (\S+)", re.M)
 
 def h2load_argv(h2load, scenario, contestant, *options):
     argv = [h2load, "-t1", f"-c{scenario.connections}", *options]
-    for header in PREFLIGHT:
+    for header in PREFLIGHT if scenario.preflight else ACTUAL:
         argv += ["-H", header]
     return argv + [contestant.url + scenario.path]
 
@@ -75,7 +77,7 @@ def latency_ms(log_file):
 
 
 def run_streams(scenario, contestant, backend, seconds, log_path, h2load="h2load", load_cpu=1):
-    """Scenario H: `scenario.connections` connections × `scenario.streams` concurrent preflights for
+    """Scenarios H and G: `scenario.connections` connections × `scenario.streams` concurrent requests for
     `seconds`. The handshakes happen before h2load's measured duration starts (their CPU, a few
     hundred µs each, is inside the contestant's CPU figure, spread over the whole run's requests)."""
     what = f"{contestant.name} ({scenario.key})"

@@ -25,6 +25,8 @@ class Scenario:
     tls: bool = False
     # h2load's concurrent streams per connection; 0: one request per connection (handshakes).
     streams: int = 0
+    # h2load: a CORS preflight (H, K), or the actual GET of scenario A (G).
+    preflight: bool = True
 
 
 def scenarios(connections, many_connections, h2_connections=4, h2_streams=25, handshake_clients=100):
@@ -42,6 +44,9 @@ def scenarios(connections, many_connections, h2_connections=4, h2_streams=25, ha
         # handshakes are a negligible part of the run; K measures the handshakes on their own.
         Scenario("H", f"preflight over HTTPS + HTTP/2 ({h2_connections} connections × {h2_streams} streams)",
                  "/fn/hello", "", h2_connections, tls=True, streams=h2_streams),
+        # The actual GET of A over the same kind of connections as H: each stream is proxied.
+        Scenario("G", f"GET /fn/hello, proxied, over HTTPS + HTTP/2 ({h2_connections} connections × {h2_streams} streams)",
+                 "/fn/hello", "", h2_connections, tls=True, streams=h2_streams, preflight=False),
         Scenario("K", "TLS handshakes: one h2 preflight per new connection (req/s = handshakes/s)",
                  "/fn/hello", "", handshake_clients, tls=True),
     ]

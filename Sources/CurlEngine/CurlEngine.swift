@@ -46,7 +46,7 @@ public final class CurlEngine: UpstreamClient {
             shard: shard,
             flowControl: TransferFlowControl()
         )
-        shard.submit(.start(transfer))
+        shard.submit(.start(transfer), from: eventLoop)
         return transfer
     }
 

@@ -79,19 +79,19 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     public func appendRequestBody(_ buffer: ByteBuffer) -> Bool {
         guard case .appended(let keepReading, let resumeSend) = self.transition({ $0.requestBodyAppended(buffer) }).action
         else { preconditionFailure("appending a body piece must answer .appended") }
-        if resumeSend { self.shard.submit(.resumeSend(self)) }
+        if resumeSend { self.shard.submit(.resumeSend(self), from: self.eventLoop) }
         return keepReading
     }
 
     public func finishRequestBody() {
         if case .requestResume = self.transition({ $0.requestBodyEnded() }).action {
-            self.shard.submit(.resumeSend(self))
+            self.shard.submit(.resumeSend(self), from: self.eventLoop)
         }
     }
 
     public func responseBytesWritten(_ count: Int) {
         if case .requestResume = self.transition({ $0.responseBytesReleased(count, discarded: false) }).action {
-            self.shard.submit(.resumeReceive(self))
+            self.shard.submit(.resumeReceive(self), from: self.eventLoop)
         }
     }
 
@@ -104,7 +104,7 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     public func cancel() {
         self.delegate.value.object = nil
         if case .requestCancel = self.transition({ $0.cancel() }).action {
-            self.shard.submit(.cancel(self))
+            self.shard.submit(.cancel(self), from: self.eventLoop)
         }
     }
 

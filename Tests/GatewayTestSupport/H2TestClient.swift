@@ -57,7 +57,7 @@ public final class H2TestClient: Sendable {
                 try stream.pipeline.syncOperations.addHandlers([HTTP2FramePayloadToHTTP1ClientCodec(httpProtocol: .https), collector])
             }
         }.get()
-        if !reading { try await stream.setOption(ChannelOptions.autoRead, value: false) }
+        if !reading { try await stream.setOption(ChannelOptions.autoRead, value: false).get() }
         var head = HTTPRequestHead(version: .http2, method: method, uri: path)
         head.headers.add(name: "host", value: authority)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
@@ -134,7 +134,7 @@ public struct H2Stream: Sendable {
     public var bodyBytesReceived: Int { self.collector.bodyBytes }
 
     public func resumeReading() async throws {
-        try await self.channel.setOption(ChannelOptions.autoRead, value: true)
+        try await self.channel.setOption(ChannelOptions.autoRead, value: true).get()
         self.channel.read()
     }
 
