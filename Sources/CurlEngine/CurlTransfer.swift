@@ -60,16 +60,19 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     }
 
     /// Runs one transition under the lock: queues the event its action reports, if any, and
-    /// moves the change in counted bytes into the shard's total.
+    /// moves the change in counted bytes into the shard's total. On the event loop
+    /// (`onEventLoop`) it also takes the upload buffers curl is done with, released here.
     private func transition(
-        _ event: (inout TransferStateMachine) -> TransferStateMachine.Action
+        onEventLoop: Bool = false, _ event: (inout TransferStateMachine) -> TransferStateMachine.Action
     ) -> (action: TransferStateMachine.Action, needsDelivery: Bool) {
-        let (action, needsDelivery, delta) = self.shared.withVisibleLock(at: self.lockAddress) { shared in
+        let (action, needsDelivery, delta, spent) = self.shared.withVisibleLock(at: self.lockAddress) { shared in
             let before = shared.machine.countedBytes
             let action = event(&shared.machine)
             let needsDelivery = action.reportedEvent.map { shared.enqueue($0) } ?? false
-            return (action, needsDelivery, shared.machine.countedBytes - before)
+            let spent = onEventLoop ? shared.machine.takeSpentUpload() : []
+            return (action, needsDelivery, shared.machine.countedBytes - before, spent)
         }
+        _ = spent  // released here, on the event loop
         if delta != 0 { self.shard.bufferedBytes.add(delta, ordering: .relaxed) }
         return (action, needsDelivery)
     }
@@ -77,20 +80,20 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     // MARK: Event-loop API
 
     public func appendRequestBody(_ buffer: ByteBuffer) -> Bool {
-        guard case .appended(let keepReading, let resumeSend) = self.transition({ $0.requestBodyAppended(buffer) }).action
+        guard case .appended(let keepReading, let resumeSend) = self.transition(onEventLoop: true, { $0.requestBodyAppended(buffer) }).action
         else { preconditionFailure("appending a body piece must answer .appended") }
         if resumeSend { self.shard.submit(.resumeSend(self), from: self.eventLoop) }
         return keepReading
     }
 
     public func finishRequestBody() {
-        if case .requestResume = self.transition({ $0.requestBodyEnded() }).action {
+        if case .requestResume = self.transition(onEventLoop: true, { $0.requestBodyEnded() }).action {
             self.shard.submit(.resumeSend(self), from: self.eventLoop)
         }
     }
 
     public func responseBytesWritten(_ count: Int) {
-        if case .requestResume = self.transition({ $0.responseBytesReleased(count, discarded: false) }).action {
+        if case .requestResume = self.transition(onEventLoop: true, { $0.responseBytesReleased(count, discarded: false) }).action {
             self.shard.submit(.resumeReceive(self), from: self.eventLoop)
         }
     }
@@ -98,12 +101,12 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
     public func discard(_ events: [UpstreamEvent]) {
         var count = 0
         for case .body(let buffer) in events { count += buffer.readableBytes }
-        if count > 0 { _ = self.transition { $0.responseBytesReleased(count, discarded: true) } }
+        if count > 0 { _ = self.transition(onEventLoop: true) { $0.responseBytesReleased(count, discarded: true) } }
     }
 
     public func cancel() {
         self.delegate.value.object = nil
-        if case .requestCancel = self.transition({ $0.cancel() }).action {
+        if case .requestCancel = self.transition(onEventLoop: true, { $0.cancel() }).action {
             self.shard.submit(.cancel(self), from: self.eventLoop)
         }
     }
@@ -141,11 +144,12 @@ public final class CurlTransfer: UpstreamTransfer, @unchecked Sendable {
 
     /// On the event loop: hands the queued events to the delegate.
     private func deliverQueuedEvents() {
-        let events = self.shared.withVisibleLock(at: self.lockAddress) { shared -> [UpstreamEvent] in
+        let (events, spent) = self.shared.withVisibleLock(at: self.lockAddress) { shared -> ([UpstreamEvent], [ByteBuffer]) in
             shared.deliveryScheduled = false
             defer { shared.outbox.removeAll(keepingCapacity: true) }
-            return shared.outbox
+            return (shared.outbox, shared.machine.takeSpentUpload())
         }
+        _ = spent  // released here, on the event loop (see `TransferFlowControl.spentUpload`)
         guard let delegate = self.delegate.value.object else {
             self.discard(events)
             return

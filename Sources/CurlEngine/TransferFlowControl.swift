@@ -20,6 +20,13 @@ public struct TransferFlowControl: Sendable {
     private var receiveResumeRequested = false
 
     private var upload = CircularBuffer<ByteBuffer>()
+    /// Upload buffers curl has copied out, kept until the event loop takes them
+    /// (`takeSpentUpload`): the last reference to a buffer read from the client goes on its
+    /// event loop, whose receive-buffer pool writes into a buffer again as soon as it holds the
+    /// only reference. Released on the curl thread, the only order between curl's last read
+    /// and that write was the reference count, which ThreadSanitizer cannot see; this way it
+    /// is the transfer's lock.
+    public private(set) var spentUpload: [ByteBuffer] = []
     public private(set) var uploadBytesBuffered = 0
     public private(set) var uploadEnded = false
     public private(set) var sendPaused = false
@@ -120,7 +127,7 @@ public struct TransferFlowControl: Sendable {
             first.moveReaderIndex(forwardBy: n)
             copied += n
             if first.readableBytes == 0 {
-                self.upload.removeFirst()
+                self.spentUpload.append(self.upload.removeFirst())
             } else {
                 self.upload[self.upload.startIndex] = first
             }
@@ -138,6 +145,13 @@ public struct TransferFlowControl: Sendable {
     public mutating func sendResumed() {
         self.sendPaused = false
         self.sendResumeRequested = false
+    }
+
+    /// On the event loop: the spent upload buffers, to be released there.
+    public mutating func takeSpentUpload() -> [ByteBuffer] {
+        guard !self.spentUpload.isEmpty else { return [] }
+        defer { self.spentUpload.removeAll() }
+        return self.spentUpload
     }
 
     // MARK: Either thread, when the transfer ends

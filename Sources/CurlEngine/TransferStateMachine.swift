@@ -120,6 +120,9 @@ struct TransferStateMachine {
     /// curl plus response bytes the event loop has not written or discarded.
     var countedBytes: Int { self.flow.uploadBytesBuffered + self.flow.downstreamBytesInFlight }
 
+    /// On the event loop: the upload buffers curl is done with (`TransferFlowControl.spentUpload`).
+    mutating func takeSpentUpload() -> [ByteBuffer] { self.flow.takeSpentUpload() }
+
     // MARK: Shard
 
     /// The shard took the start command; `slotFree` says whether the pool has room.

@@ -49,6 +49,22 @@ struct TransferFlowControlTests {
         #expect(accepted && !resume)
     }
 
+    /// A buffer curl has read to its end stays referenced by the flow until the event loop
+    /// takes it, so its last reference goes there, not on the curl thread.
+    @Test func spentUploadBuffersWaitForTheEventLoop() {
+        var flow = TransferFlowControl(highWater: 100, lowWater: 40)
+        _ = flow.appendUpload(buffer(20))
+        _ = flow.appendUpload(buffer(20))
+        _ = read(&flow, capacity: 30)  // the first read whole, the second in part
+        #expect(flow.spentUpload.count == 1)
+        _ = read(&flow, capacity: 30)
+        #expect(flow.spentUpload.count == 2)
+        let spent = flow.takeSpentUpload()
+        #expect(spent.count == 2)
+        #expect(flow.spentUpload.isEmpty)
+        #expect(flow.takeSpentUpload().isEmpty)
+    }
+
     @Test func uploadHoldsClientReadsAtHighWaterAndReleasesAtLowWater() {
         var flow = TransferFlowControl(highWater: 100, lowWater: 40)
         let first = flow.appendUpload(buffer(50))
