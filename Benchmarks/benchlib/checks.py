@@ -118,10 +118,14 @@ class Checker:
 
 def check_contestant(name, port, tls=False):
     """Every scenario answered as the policy says; raise BenchError naming contestant and checks.
-    A TLS contestant runs only preflights (H, K), so only they are checked, over h2."""
+    A TLS contestant runs only preflights (H, K) and A's GET (G), so only they are checked, over
+    h2 (nghttp keeps no body, so G's is not compared)."""
     c = Checker(name, port, send=h2_request if tls else request)
     _check_preflights(c)
-    if not tls:
+    if tls:
+        c.actual("G GET /fn/hello", "GET", "/fn/hello", "https://x.example.org", True)
+        c.actual("G GET /fn/hello from https://evil.example", "GET", "/fn/hello", "https://evil.example", False)
+    else:
         _check_actual_requests(c)
     if c.failures:
         raise BenchError(f"{name} answers incorrectly:\n  " + "\n  ".join(c.failures))
