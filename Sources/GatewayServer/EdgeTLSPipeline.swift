@@ -74,9 +74,9 @@ enum EdgeTLSPipeline {
     }
 
     /// [drain relay, HTTP/2 framing, connection manager, preflight lane, flush coalescer,
-    /// stream multiplexer, error close]: the lane sees each stream's HEADERS before the multiplexer would make a
-    /// stream channel for it, so it is the connection-level multiplexer, not nio-http2's
-    /// inline one (which makes the channel inside `NIOHTTP2Handler`).
+    /// stream multiplexer, error close]. The lane must see each stream's HEADERS before a
+    /// stream channel is made for it, so the multiplexer is the connection-level one, not
+    /// nio-http2's inline one (which makes the channel inside `NIOHTTP2Handler`).
     private static func addHTTP2Handlers(to channel: Channel, _ parts: Parts) throws {
         let limits = parts.store.current.limits
         let streamSettings = NIOHTTP2Handler.StreamConfiguration()
