@@ -243,7 +243,7 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         "",
         f"{args.rounds} rounds × {len(chosen)} scenarios × {len(names)} contestants, {args.duration} s per run "
         f"after {args.warmup} s warm-up; wrk -t1 -c{args.connections} (C: -c{args.many_connections})"
-        + (f"; h2load -t1 -c{args.h2_connections} -m{args.h2_streams} (H), -c{args.handshake_clients} "
+        + (f"; h2load -t1 -c{args.h2_connections} -m{args.h2_streams} (H, G), -c{args.handshake_clients} "
            f"-n{args.handshake_clients} repeated (K)" if any(s.tls for s in chosen) else "") + ". "
         f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log), for cors-gateway (2 cores) to nginx (2 workers), for cors-gateway (TLS) to nginx (TLS). Host: {platform.node()}, {os.cpu_count()} CPUs, "
         f"load average at the end {os.getloadavg()[0]:.2f}. Took {elapsed / 60:.1f} min.",
