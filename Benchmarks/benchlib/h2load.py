@@ -4,10 +4,9 @@
 import os
 import re
 import statistics
-import subprocess
 import time
 
-from .procs import BenchError, start, stop, tail
+from .procs import BenchError, run_to_end, tail
 from .scenarios import Probe
 
 # The preflight of scenario P (Benchmarks/lua/preflight.lua), as h2load header options.
@@ -48,15 +47,7 @@ def parse(text, what):
 
 def run_h2load(proc_name, argv, log_path, seconds, what, cpu):
     """One h2load run, waited for; -> its parsed summary."""
-    proc = start(proc_name, argv, log_path, cpu=cpu)
-    try:
-        proc.wait(seconds + 60)
-    except subprocess.TimeoutExpired:
-        stop(proc)
-        raise BenchError(f"h2load against {what} did not finish") from None
-    stop(proc)  # already exited: only forgets it
-    if proc.returncode != 0:
-        raise BenchError(f"h2load against {what} exited {proc.returncode}:\n" + tail(log_path))
+    run_to_end(proc_name, argv, log_path, seconds, what, cpu=cpu)
     with open(log_path, errors="replace") as f:
         return parse(f.read(), what)
 

@@ -52,6 +52,20 @@ def stop(proc, timeout=8.0):
         _started.remove(proc)
 
 
+def run_to_end(name, argv, log_path, seconds, what, cpu=None, env=None):
+    """Runs a load generator meant to stop after `seconds` and waits for it (60 s of grace);
+    BenchError naming `what` when it does not finish or exits non-zero."""
+    proc = start(name, argv, log_path, cpu=cpu, env=env)
+    try:
+        proc.wait(seconds + 60)
+    except subprocess.TimeoutExpired:
+        stop(proc)
+        raise BenchError(f"{name} against {what} did not finish") from None
+    stop(proc)  # already exited: only forgets it
+    if proc.returncode != 0:
+        raise BenchError(f"{name} against {what} exited {proc.returncode}:\n" + tail(log_path))
+
+
 def stop_all():
     for proc in reversed(list(_started)):
         stop(proc)

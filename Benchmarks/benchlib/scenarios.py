@@ -4,11 +4,10 @@ contestant (the h2load runs are in h2load.py)."""
 import json
 import os
 import resource
-import subprocess
 import time
 from dataclasses import dataclass
 
-from .procs import BenchError, RssSampler, context_switches, cpu_seconds, cpu_times, start, stop, tail
+from .procs import BenchError, RssSampler, context_switches, cpu_seconds, cpu_times, run_to_end, tail
 
 LUA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lua")
 
@@ -108,17 +107,7 @@ def run_wrk(scenario, contestant, backend, seconds, log_path, wrk="wrk", wrk_cpu
             "-s", os.path.join(LUA_DIR, scenario.script), contestant.url + scenario.path]
     env = dict(os.environ, BENCH_LUA_DIR=LUA_DIR)
     with Probe(contestant, backend, wrk_cpu) as probe:
-        proc = start("wrk", argv, log_path, cpu=wrk_cpu, env=env)
-        try:
-            proc.wait(seconds + 60)
-        except subprocess.TimeoutExpired:
-            stop(proc)
-            raise BenchError(f"wrk against {contestant.name} ({scenario.key}) did not finish") from None
-        stop(proc)  # already exited: only forgets it
-
-    if proc.returncode != 0:
-        raise BenchError(f"wrk against {contestant.name} ({scenario.key}) exited {proc.returncode}:\n"
-                         + tail(log_path))
+        run_to_end("wrk", argv, log_path, seconds, f"{contestant.name} ({scenario.key})", cpu=wrk_cpu, env=env)
     with open(log_path, errors="replace") as f:
         lines = [line for line in f if line.startswith("BENCH_JSON ")]
     if not lines:
