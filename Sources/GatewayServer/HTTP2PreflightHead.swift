@@ -9,7 +9,8 @@ import NIOHPACK
 /// It takes only blocks the general path answers at the edge without an error, checked the
 /// way `ProxyHandler` checks the head `HTTP2FramePayloadToHTTP1ServerCodec` makes of them:
 /// that head has a `host` line made from `:authority` and, for OPTIONS at the stream's end, a
-/// `content-length: 0` line, and both count towards the header limits (SPEC §3).
+/// `content-length: 0` line, and both count towards the header limits (SPEC §3). The block's
+/// validity (pseudo-fields, names, values) is nio-http2's, checked before the lane sees it.
 struct HTTP2PreflightHead {
     var host: String
     /// `:path` without its query, as `ProxyHandler` logs it.
@@ -77,8 +78,7 @@ struct HTTP2PreflightHead {
         }
         // :scheme is the fourth; a request without it is malformed (the codec refuses it).
         guard pseudoFields == 4, method == "OPTIONS", let path, let authority, HostHeader.isValid(authority),
-            path.utf8.first == UInt8(ascii: "/"), !path.utf8.contains(UInt8(ascii: "#")),
-            HTTP2PreflightHead.isValidPseudoValue(path), hasOrigin, let requestedMethod,
+            path.utf8.first == UInt8(ascii: "/"), !path.utf8.contains(UInt8(ascii: "#")), hasOrigin, let requestedMethod,
             lines <= limits.maxRequestHeaders, bytes + authority.utf8.count <= limits.maxRequestHeaderBytes
         else { return nil }
         self.host = authority
@@ -86,10 +86,5 @@ struct HTTP2PreflightHead {
         self.path = RequestHeadCheck.splitTarget(path).path
         guard let routedPath = RequestHeadCheck.routedPath(self.path, limits: limits) else { return nil }
         self.routedPath = routedPath
-    }
-
-    /// The codec refuses a pseudo-header value with a control byte, a space or DEL.
-    private static func isValidPseudoValue(_ value: String) -> Bool {
-        !value.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
     }
 }

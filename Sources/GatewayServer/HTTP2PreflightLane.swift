@@ -1,6 +1,4 @@
 import CORSPolicy
-import GatewayConfig
-import GatewayMetrics
 import GatewayPolicy
 import NIOCore
 import NIOHPACK
@@ -44,7 +42,7 @@ final class HTTP2PreflightLane: ChannelInboundHandler {
             return
         }
         let started = NIODeadline.now()
-        let requestId = request.requestId.flatMap { RequestID.isAcceptable($0) ? $0 : nil } ?? RequestID.generate()
+        let requestId = RequestID.resolve(clientValue: request.requestId)
         var fields = answer.fields
         // Never into the HPACK table: a generated id never repeats, and a table full of them
         // made every field of every answer a long search (16% of a preflight).
@@ -54,14 +52,7 @@ final class HTTP2PreflightLane: ChannelInboundHandler {
             self.wrapOutboundOut(HTTP2Frame(streamID: frame.streamID, payload: .headers(.init(headers: fields, endStream: true)))),
             promise: nil)
         self.wroteInThisRead = true
-        self.telemetry.record({
-            var record = RequestRecord(started: started, requestId: requestId, method: "OPTIONS", path: request.path)
-            record.protocolName = "HTTP/2"
-            record.route = answer.route
-            record.cors = answer.cors
-            record.status = answer.status
-            return record
-        }, counters: answer.counters)
+        answer.decision.record(started: started, requestId: requestId, path: request.path, protocolName: "HTTP/2", in: self.telemetry)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -76,18 +67,13 @@ final class HTTP2PreflightLane: ChannelInboundHandler {
     private func answer(for request: HTTP2PreflightHead) -> HTTP2PreflightAnswer? {
         let configVersion = self.store.version
         if let last = self.lastAnswer, last.answers(request, configVersion: configVersion) { return last }
-        let snapshot = self.store.current
-        guard let route = snapshot.routes.match(host: request.host, path: request.routedPath, method: request.requestedMethod),
-            let preflight = EdgePreflight(route: route, requestHeaders: request.corsLines), preflight.answersAtEdge
-        else { return nil }
-        let decision = preflight.decision
-        let outcome = preflight.outcome
-        guard let counters = self.telemetry.preflightCounters(route: route.name, status: decision.status, cors: outcome)
+        guard let decision = LanePreflightDecision(
+            snapshot: self.store.current, host: request.host, routedPath: request.routedPath,
+            requestedMethod: request.requestedMethod, corsLines: request.corsLines, telemetry: self.telemetry)
         else { return nil }
         let answer = HTTP2PreflightAnswer(
             request: request, configVersion: configVersion,
-            fields: HTTP2ResponseParts.fields(status: decision.status, lines: decision.headers),
-            route: route.name, cors: outcome, status: decision.status, counters: counters)
+            fields: HTTP2ResponseParts.fields(status: decision.status, lines: decision.lines), decision: decision)
         self.lastAnswer = answer
         return answer
     }
@@ -102,25 +88,15 @@ final class HTTP2PreflightAnswer {
     private let configVersion: Int
     /// `:status` and the answer's CORS fields; the request id and content-length follow.
     let fields: HPACKHeaders
-    let route: String
-    let cors: CORSOutcome
-    let status: Int
-    /// The metric series each answer counts in.
-    let counters: GatewayMetrics.PreflightCounters
+    let decision: LanePreflightDecision
 
-    init(
-        request: HTTP2PreflightHead, configVersion: Int, fields: HPACKHeaders, route: String, cors: CORSOutcome, status: Int,
-        counters: GatewayMetrics.PreflightCounters
-    ) {
+    init(request: HTTP2PreflightHead, configVersion: Int, fields: HPACKHeaders, decision: LanePreflightDecision) {
         self.host = request.host
         self.routedPath = request.routedPath
         self.corsLines = request.corsLines
         self.configVersion = configVersion
         self.fields = fields
-        self.route = route
-        self.cors = cors
-        self.status = status
-        self.counters = counters
+        self.decision = decision
     }
 
     func answers(_ request: HTTP2PreflightHead, configVersion: Int) -> Bool {

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import CORSPolicy
 import GatewayConfig
-import GatewayMetrics
 import GatewayPolicy
 import NIOCore
 
@@ -95,13 +94,7 @@ final class PreflightFastLane: ChannelInboundHandler {
         ResponseWire.writeEnd(
             closing: ResponseWire.ClosingLines(requestId: requestId, contentLength: 0, close: false), into: &response)
         context.write(self.wrapOutboundOut(response), promise: nil)
-        self.telemetry.record({
-            var record = RequestRecord(started: started, requestId: requestId, method: "OPTIONS", path: answer.path)
-            record.route = answer.route
-            record.cors = answer.cors
-            record.status = answer.status
-            return record
-        }, counters: answer.counters)
+        answer.decision.record(started: started, requestId: requestId, path: answer.path, protocolName: "HTTP/1.1", in: self.telemetry)
         self.headTimer.exchangeFinished()
         return answer.head.count
     }
@@ -112,25 +105,19 @@ final class PreflightFastLane: ChannelInboundHandler {
         let snapshot = self.store.current
         return buffer.withUnsafeReadableBytes { bytes -> EdgePreflightAnswer? in
             guard let request = PlainPreflight(bytes, fields: &self.fields, limits: snapshot.limits),
-                let route = snapshot.routes.match(host: request.host, path: request.routedPath, method: request.requestedMethod),
-                let preflight = EdgePreflight(route: route, requestHeaders: request.corsLines), preflight.answersAtEdge
-            else { return nil }
-            let decision = preflight.decision
-            let outcome = preflight.outcome
-            guard let counters = self.telemetry.preflightCounters(route: route.name, status: decision.status, cors: outcome)
+                let decision = LanePreflightDecision(
+                    snapshot: snapshot, host: request.host, routedPath: request.routedPath,
+                    requestedMethod: request.requestedMethod, corsLines: request.corsLines, telemetry: self.telemetry)
             else { return nil }
             var statusAndLines = ByteBuffer()
-            _ = ResponseWire.writeStatusAndLines(status: decision.status, version: .http1_1, lines: decision.headers, into: &statusAndLines)
+            _ = ResponseWire.writeStatusAndLines(status: decision.status, version: .http1_1, lines: decision.lines, into: &statusAndLines)
             return EdgePreflightAnswer(
                 head: Array(UnsafeRawBufferPointer(rebasing: bytes[..<request.headLength])),
                 configVersion: configVersion,
                 statusAndLines: statusAndLines,
                 clientRequestId: request.requestId.flatMap { RequestID.isAcceptable($0) ? $0 : nil },
                 path: request.path,
-                route: route.name,
-                cors: outcome,
-                status: decision.status,
-                counters: counters
+                decision: decision
             )
         }
     }
@@ -150,25 +137,18 @@ final class EdgePreflightAnswer {
     /// The client's acceptable X-Request-Id; nil: each answer gets a new id.
     let clientRequestId: String?
     let path: String
-    let route: String
-    let cors: CORSOutcome
-    let status: Int
-    /// The metric series each answer counts in.
-    let counters: GatewayMetrics.PreflightCounters
+    let decision: LanePreflightDecision
 
     init(
         head: [UInt8], configVersion: Int, statusAndLines: ByteBuffer, clientRequestId: String?, path: String,
-        route: String, cors: CORSOutcome, status: Int, counters: GatewayMetrics.PreflightCounters
+        decision: LanePreflightDecision
     ) {
         self.head = head
         self.configVersion = configVersion
         self.statusAndLines = statusAndLines
         self.clientRequestId = clientRequestId
         self.path = path
-        self.route = route
-        self.cors = cors
-        self.status = status
-        self.counters = counters
+        self.decision = decision
     }
 
     /// Whether `buffer` starts with this answer's head. A head ends at its first empty line,

@@ -1,4 +1,3 @@
-import GatewayConfig
 import GatewayMetrics
 import GatewayTestSupport
 import NIOCore
@@ -14,22 +13,8 @@ import Testing
 /// stream multiplexer untouched.
 @Suite("HTTP/2 preflight lane")
 struct HTTP2PreflightLaneTests {
-    static let config = """
-        {
-          "listen": ["127.0.0.1:0"], "admin": null,
-          "limits": { "maxRequestHeaders": 8, "maxRequestHeaderBytes": 400 },
-          "backends": { "b": { "url": "http://127.0.0.1:9" } },
-          "routes": [
-            { "name": "fn", "match": { "pathPrefix": "/fn" }, "backend": "b",
-              "cors": { "allowOrigins": ["https://app.example.com"], "allowMethods": ["GET", "POST"] } },
-            { "name": "report", "match": { "pathPrefix": "/report" }, "backend": "b",
-              "cors": { "allowOrigins": ["https://app.example.com"], "mode": "report-only" } },
-            { "name": "forward", "match": { "pathPrefix": "/forward" }, "backend": "b",
-              "cors": { "allowOrigins": ["https://app.example.com"], "preflight": "forward" } },
-            { "name": "plain", "match": { "pathPrefix": "/plain" }, "backend": "b" }
-          ]
-        }
-        """
+    /// The HTTP/1.1 lane's routes and limits: 8 lines, 400 bytes, one route of each CORS kind.
+    static let config = PreflightFastLaneTests.config
 
     /// Every frame that passes the lane.
     final class Forwarded: ChannelInboundHandler, @unchecked Sendable {
@@ -55,8 +40,7 @@ struct HTTP2PreflightLaneTests {
         }
 
         static func snapshot(_ config: String) throws -> GatewaySnapshot {
-            var result = ConfigLoader.parse(data: Array(config.utf8))
-            return try #require(GatewaySnapshot.resolve(&result, configDirectory: "/"), "\(result.allErrors)")
+            try PreflightFastLaneTests.Lane.snapshot(config)
         }
 
         /// Sends one HEADERS frame on `stream`; returns the frame the lane answered with, if any.
