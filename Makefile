@@ -22,6 +22,8 @@ BENCH_DEB_PACKAGES := libcurl4-openssl-dev libpsl-dev publicsuffix pkg-config op
 	nghttp2-client
 BENCH_SCRATCH := .build-bench
 BENCH_ARGS ?=
+# The libcurl floor contestant (Benchmarks/floor/curl-floor.c) is built with the Swift toolchain's clang.
+BENCH_CC ?= clang
 
 # `make differential` runs Tests/Corpus/differential through the gateway (a debug build), nginx
 # and HAProxy, each in front of the same strict backend, prints every case that is not refused or
@@ -99,7 +101,9 @@ fuzz: fuzz-build
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH) --product cors-gateway
-	python3 Benchmarks/bench.py --gateway-bin $(BENCH_SCRATCH)/release/cors-gateway $(BENCH_ARGS)
+	$(BENCH_CC) -O2 -Wall -Werror -o $(BENCH_SCRATCH)/curl-floor Benchmarks/floor/curl-floor.c -lcurl
+	python3 Benchmarks/bench.py --gateway-bin $(BENCH_SCRATCH)/release/cors-gateway \
+		--curl-floor-bin $(BENCH_SCRATCH)/curl-floor $(BENCH_ARGS)
 
 differential:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DIFFERENTIAL_DEB_PACKAGES)"

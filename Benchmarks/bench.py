@@ -23,8 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import report  # noqa: E402
 from benchlib.checks import check_backend, check_contestant  # noqa: E402
 from benchlib.contestants import (  # noqa: E402
-    Backend, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx, TlsGateway, TlsNginx, TwoCoreGateway,
-    TwoCoreNginx)
+    Backend, CurlFloor, DefaultGateway, Gateway, HAProxy, LoggingNginx, Nginx, TlsGateway, TlsNginx,
+    TwoCoreGateway, TwoCoreNginx)
 from benchlib.h2load import run_handshakes, run_streams  # noqa: E402
 from benchlib.procs import BenchError, cpu_seconds, rss_bytes, stop_all  # noqa: E402
 from benchlib.scenarios import run_wrk, scenarios  # noqa: E402
@@ -58,15 +58,20 @@ def parse_args():
                    help="which scenarios, as letters (default PALUCMHGK)")
     p.add_argument("--gateway-bin", default=os.environ.get(
         "BENCH_GATEWAY_BIN", os.path.join(ROOT, ".build-bench", "release", "cors-gateway")))
+    p.add_argument("--curl-floor-bin", default=os.environ.get(
+        "BENCH_CURL_FLOOR_BIN", os.path.join(ROOT, ".build-bench", "curl-floor")),
+        help="Benchmarks/floor/curl-floor.c built (make bench builds it)")
     p.add_argument("--nginx-bin", default=shutil.which("nginx") or "/usr/sbin/nginx")
     p.add_argument("--haproxy-bin", default=shutil.which("haproxy") or "/usr/sbin/haproxy")
     p.add_argument("--wrk-bin", default=shutil.which("wrk") or "wrk")
     p.add_argument("--h2load-bin", default=shutil.which("h2load") or "h2load")
     p.add_argument("--contestants", default=os.environ.get(
         "BENCH_CONTESTANTS",
-        "gateway,gateway-default,nginx,nginx-log,haproxy,gateway-2core,nginx-2core,gateway-tls,nginx-tls"),
+        "gateway,gateway-default,nginx,nginx-log,haproxy,curl-floor,gateway-2core,nginx-2core,gateway-tls,"
+        "nginx-tls"),
         help="comma-separated keys: gateway (log and watch off), gateway-default (as users run it), "
-             "nginx, nginx-log (access log on), haproxy; gateway-2core and nginx-2core run only scenario M; "
+             "nginx, nginx-log (access log on), haproxy; curl-floor (the least a proxy with libcurl in its "
+             "data path spends) runs only A and C; gateway-2core and nginx-2core only scenario M; "
              "gateway-tls and nginx-tls (HTTPS + HTTP/2, access log off) only H, G and K. A contestant that "
              "no chosen scenario runs is not started")
     p.add_argument("--output", help="also write the Markdown report to this file")
@@ -130,6 +135,7 @@ def run(args, workdir, runs_dir):
                 Nginx(workdir, 0, args.nginx_bin, backend.port),
                 LoggingNginx(workdir, 0, args.nginx_bin, backend.port),
                 HAProxy(workdir, 0, args.haproxy_bin, backend.port),
+                CurlFloor(workdir, 0, args.curl_floor_bin, backend.port),
                 TwoCoreGateway(workdir, "0,1", args.gateway_bin, backend.port),
                 TwoCoreNginx(workdir, "0,1", args.nginx_bin, backend.port),
                 TlsGateway(workdir, 0, args.gateway_bin, backend.port),
@@ -149,7 +155,7 @@ def run(args, workdir, runs_dir):
         c.start()
         log(f"{c.name} on {c.url} (CPU {c.cpu}, pids {c.pids})")
     for c in contestants:
-        check_contestant(c.name, c.port, tls=c.tls)
+        check_contestant(c.name, c.port, tls=c.tls, only=c.only)
     log("every contestant answers every scenario correctly")
 
     time.sleep(0.5)
@@ -186,8 +192,9 @@ def run(args, workdir, runs_dir):
 
 
 def runs_in(scenario, contestant):
-    """The two-core contestants run only M, the TLS ones only H, G and K."""
-    return contestant.cores == scenario.cores and contestant.tls == scenario.tls
+    """The two-core contestants run only M, the TLS ones only H, G and K, the libcurl floor A and C."""
+    return (contestant.cores == scenario.cores and contestant.tls == scenario.tls
+            and (contestant.only is None or scenario.key in contestant.only))
 
 
 def load(args, s, c, backend, seconds, path):
@@ -245,7 +252,7 @@ def build_report(args, chosen, names, measured, runs, idle, elapsed):
         f"after {args.warmup} s warm-up; wrk -t1 -c{args.connections} (C: -c{args.many_connections})"
         + (f"; h2load -t1 -c{args.h2_connections} -m{args.h2_streams} (H, G), -c{args.handshake_clients} "
            f"-n{args.handshake_clients} repeated (K)" if any(s.tls for s in chosen) else "") + ". "
-        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) to nginx (access log), for cors-gateway (2 cores) to nginx (2 workers), for cors-gateway (TLS) to nginx (TLS). Host: {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Medians over rounds; (x.xx) = ratio to nginx, for cors-gateway (default) and the libcurl floor to nginx (access log), for cors-gateway (2 cores) to nginx (2 workers), for cors-gateway (TLS) to nginx (TLS). Host: {platform.node()}, {os.cpu_count()} CPUs, "
         f"load average at the end {os.getloadavg()[0]:.2f}. Took {elapsed / 60:.1f} min.",
         "",
         report.results_table(chosen, names, med),

@@ -41,6 +41,8 @@ class Server:
     name = "?"
     cores = 1
     tls = False
+    # The scenario letters it runs, when not every scenario of its kind.
+    only = None
 
     def __init__(self, workdir, cpu):
         self.dir = os.path.join(workdir, self.key)
@@ -189,6 +191,24 @@ class TlsNginx(Nginx):
             "ssl_protocols TLSv1.2 TLSv1.3;",
             "http2_max_concurrent_streams 100;",
         ])
+
+
+class CurlFloor(Server):
+    """Benchmarks/floor/curl-floor.c: a minimal proxy that forwards through libcurl's multi
+    interface on one thread, with the access log on. What it spends is the floor for any proxy with
+    libcurl in its data path; it runs only the small proxied GETs (A, C) it was written for."""
+    name, key = "libcurl floor", "curl-floor"
+    only = "AC"
+
+    def __init__(self, workdir, cpu, binary, backend_port):
+        super().__init__(workdir, cpu)
+        self.binary, self.backend_port = binary, backend_port
+
+    def start(self):
+        if not os.access(self.binary, os.X_OK):
+            raise BenchError(f"libcurl floor: no executable at {self.binary} (make bench builds it)")
+        self.launch([self.binary, str(self.port), str(self.backend_port)],
+                    ready_line=f"listening on 127.0.0.1:{self.port}")
 
 
 class HAProxy(Server):
