@@ -35,11 +35,19 @@ extension Array where Element == UInt8 {
     /// or `\`), otherwise double-quoted with `\"`, `\\`, `\n`, `\r`, `\t` and `\u00XX` escapes, which
     /// are exactly a JSON string's.
     mutating func append(logfmtValue text: String) {
-        guard !text.isEmpty, text.utf8.allSatisfy(isBareLogfmtByte) else {
-            append(jsonString: text)
-            return
+        // Checked and copied over the string's own bytes when it has them (native strings do): the
+        // access log writes eight values a request, and UTF8View's iterator cost 0.7% of a proxied GET.
+        let bare = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.isEmpty, bytes.allSatisfy(isBareLogfmtByte) else { return false }
+            self.append(contentsOf: bytes)
+            return true
         }
-        append(contentsOf: text.utf8)
+        guard let bare else {  // a foreign string: made native, it has them
+            var native = text
+            native.makeContiguousUTF8()
+            return append(logfmtValue: native)
+        }
+        if !bare { append(jsonString: text) }
     }
 
     /// Appends `key` with every character a bare value could not hold replaced by `_`: logfmt has no
