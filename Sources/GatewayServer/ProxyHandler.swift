@@ -52,6 +52,7 @@ final class ProxyHandler: ChannelDuplexHandler {
     private var bodyDeadline: LazyDeadline?
     private var bodyTimeout = TimeAmount.seconds(60)
     private var deliveringPipelined = false
+    private var clientAddressText: String?
 
     init(
         store: RouteTableStore, upstream: any UpstreamClient, telemetry: RequestTelemetry, headTimer: RequestHeadTimer?,
@@ -249,7 +250,7 @@ final class ProxyHandler: ChannelDuplexHandler {
             return answer(.bodyTooLarge, cors: cors, close: true)
         }
         let forwarding = ForwardingContext(
-            clientAddress: context.channel.remoteAddress?.ipAddress ?? "",
+            clientAddress: self.clientAddress(context),
             scheme: self.scheme,
             host: scan.host,
             requestId: requestId
@@ -264,6 +265,15 @@ final class ProxyHandler: ChannelDuplexHandler {
         self.telemetry.headersStripped(stripped, backend: route.backend.name)
         exchange.request = request
         return .proxy(forwardsBody: forwardsBody, expectsContinue: scan.expectsContinue)
+    }
+
+    /// The client's address as `X-Forwarded-For` carries it, formatted once per connection (once
+    /// per request it cost 0.5% of a proxied GET).
+    private func clientAddress(_ context: ChannelHandlerContext) -> String {
+        if let clientAddressText { return clientAddressText }
+        let text = context.channel.remoteAddress?.ipAddress ?? ""
+        self.clientAddressText = text
+        return text
     }
 
     // MARK: Executing actions
