@@ -1,3 +1,4 @@
+import CORSPolicy
 import NIOHTTP1
 
 /// Hop-by-hop header names (RFC 9110 §7.6.1, plus the legacy proxy ones), which a proxy must
@@ -16,8 +17,7 @@ public enum HopByHopHeaders {
     @_specialize(exported: true, where S == [(name: String, value: String)])
     public static func names<S: Sequence>(in headers: S) -> Set<String> where S.Element == (name: String, value: String) {
         var names = Self.fixed
-        // The length test first: lowercasing every name to find `Connection` is most of the cost.
-        for (name, value) in headers where name.utf8.count == 10 && name.lowercased() == "connection" {
+        for (name, value) in headers where nameEquals(name, "connection") {
             for token in value.utf8.split(separator: UInt8(ascii: ",")) {
                 guard let first = token.firstIndex(where: { !isWhitespace($0) }),
                     let last = token.lastIndex(where: { !isWhitespace($0) })
