@@ -19,7 +19,11 @@
  *
  * libcurl's sockets are registered with epoll once, edge-triggered, when libcurl opens them
  * (CURLOPT_OPENSOCKETFUNCTION) and removed when it closes them, so a request on a pooled
- * connection costs no epoll_ctl; libcurl's timer is kept as a deadline for epoll_wait.
+ * connection costs no epoll_ctl; libcurl's timer is kept as a deadline for epoll_wait. An epoll
+ * pass that saw any of libcurl's sockets ready, or that started transfers, ends with one
+ * curl_multi_perform: on A's load that costs 1 µs less per request than a
+ * curl_multi_socket_action call per ready socket and per timeout (each re-reads the clock and
+ * walks libcurl's timer tree), so it is the floor.
  *
  * Usage: curl-floor PORT BACKEND_PORT   (prints "listening on 127.0.0.1:PORT"; access lines to stdout)
  */
@@ -461,7 +465,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "listening on 127.0.0.1:%d\n", port);
 
     struct epoll_event events[256];
-    int running;
+    int running, curl_ready = 0;
     for (;;) {
         int timeout = -1;
         if (curl_deadline_ms >= 0) {
@@ -478,15 +482,15 @@ int main(int argc, char **argv) {
                 if (ev & EPOLLOUT && c->out_sent < c->out_len && !flush_out(c)) continue;
                 if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) client_readable(c);
             } else {
-                int what = (ev & EPOLLIN ? CURL_CSELECT_IN : 0) | (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0)
-                         | (ev & EPOLLERR ? CURL_CSELECT_ERR : 0);
-                curl_multi_socket_action(multi, t->fd, what, &running);
+                curl_ready = 1;
             }
         }
-        /* New transfers set a 0 ms timer; run it (and any expired one) once per pass. */
-        if (curl_deadline_ms >= 0 && curl_deadline_ms <= now_ms()) {
+        /* New transfers set a 0 ms timer: they, ready sockets and expired timers are all served
+         * by one pass of libcurl over its transfers. */
+        if (curl_ready || (curl_deadline_ms >= 0 && curl_deadline_ms <= now_ms())) {
+            curl_ready = 0;
             curl_deadline_ms = -1;
-            curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+            curl_multi_perform(multi, &running);
         }
         reap_transfers();
         if (log_len) {
