@@ -157,22 +157,21 @@ static int is_dropped_response_field(const char *name, size_t len) {
     return 0;
 }
 
+/* Appends to a fixed buffer; what does not fit marks it overflowed (the request is answered 501). */
+static size_t append_capped(char *buf, size_t *len, size_t cap, int *overflow, const char *p, size_t n) {
+    if (*len + n > cap) *overflow = 1;
+    else { memcpy(buf + *len, p, n); *len += n; }
+    return n;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
     struct conn *c = userdata;
-    size_t len = size * n;
-    if (c->head_len + len > HEAD_CAP) { c->head_overflow = 1; return len; }
-    memcpy(c->head + c->head_len, p, len);
-    c->head_len += len;
-    return len;
+    return append_capped(c->head, &c->head_len, HEAD_CAP, &c->head_overflow, p, size * n);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
     struct conn *c = userdata;
-    size_t len = size * n;
-    if (c->body_len + len > BODY_CAP) { c->body_overflow = 1; return len; }
-    memcpy(c->body + c->body_len, p, len);
-    c->body_len += len;
-    return len;
+    return append_capped(c->body, &c->body_len, BODY_CAP, &c->body_overflow, p, size * n);
 }
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
