@@ -54,7 +54,7 @@ private func policy(_ selector: UInt8) -> (CookieConfig, Bool) {
     var config = CookieConfig()
     config.httpOnly = selector & 1 != 0
     config.secure = selector & 2 != 0
-    config.sameSite = [nil, .strict, .lax, .none][Int(selector >> 2) & 3]
+    config.sameSite = [nil, .strict, .lax, CookieConfig.SameSite.none][Int(selector >> 2) & 3]
     config.partitioned = selector & 16 != 0
     config.domain = [.strip, .preserve, .set("example.com"), .preserve][Int(selector >> 5) & 3]
     config.path = selector & 128 != 0 ? "/app" : nil
