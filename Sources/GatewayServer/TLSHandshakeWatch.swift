@@ -20,9 +20,8 @@ final class TLSHandshakeWatch: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.deadline = context.eventLoop.scheduleTask(in: self.timeout) { [self] in
-            self.fail(context: loopBound.value)
+        self.deadline = context.eventLoop.assumeIsolated().scheduleTask(in: self.timeout) {
+            self.fail(context: context)
         }
     }
 

@@ -138,7 +138,7 @@ private final class Gateway {
     }
 
     static func exchange(_ channel: EmbeddedChannel, _ bytes: [UInt8]) -> [UInt8] {
-        try? channel.writeInbound(ByteBuffer(bytes: bytes))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: bytes))
         var written: [UInt8] = []
         while let buffer = try? channel.readOutbound(as: ByteBuffer.self) { written += buffer.readableBytesView }
         return written
