@@ -90,18 +90,26 @@ class Backend(Server):
         self.launch(argv)
 
 
-class Gateway(Server):
-    """cors-gateway as `make bench` has always measured it: access log and config watch off."""
-    name, key = "cors-gateway", "gateway"
-    flags = ["--no-access-log", "--no-watch-config"]
+class Proxy(Server):
+    """A contestant: `binary` in front of the backend nginx on `backend_port`."""
 
     def __init__(self, workdir, cpu, binary, backend_port):
         super().__init__(workdir, cpu)
         self.binary, self.backend_port = binary, backend_port
 
-    def start(self):
+    def require_built(self):
+        """BenchError unless `binary` is an executable (`make bench` builds ours)."""
         if not os.access(self.binary, os.X_OK):
-            raise BenchError(f"cors-gateway: no executable at {self.binary} (build it first: make bench)")
+            raise BenchError(f"{self.name}: no executable at {self.binary} (build it first: make bench)")
+
+
+class Gateway(Proxy):
+    """cors-gateway as `make bench` has always measured it: access log and config watch off."""
+    name, key = "cors-gateway", "gateway"
+    flags = ["--no-access-log", "--no-watch-config"]
+
+    def start(self):
+        self.require_built()
         conf = render("gateway.json", os.path.join(self.dir, "gateway.json"),
                       LISTEN=json.dumps(self.listen_entry()), BACKEND_PORT=self.backend_port)
         validate(self.name, [self.binary, "check", "--config", conf])
@@ -140,15 +148,15 @@ class TlsGateway(Gateway):
                         "minimumVersion": "1.2", "alpn": ["h2", "http/1.1"]}}
 
 
-class Nginx(Server):
+class Nginx(Proxy):
     """nginx with `access_log off`, the fastest it goes."""
     name, key = "nginx", "nginx"
     access_log = "off"
     workers = 1
 
     def __init__(self, workdir, cpu, binary, backend_port):
-        super().__init__(workdir, cpu)
-        self.binary, self.backend_port, self.workdir = binary, backend_port, workdir
+        super().__init__(workdir, cpu, binary, backend_port)
+        self.workdir = workdir
 
     def start(self):
         conf = render("nginx.conf", os.path.join(self.dir, "nginx.conf"),
@@ -193,30 +201,21 @@ class TlsNginx(Nginx):
         ])
 
 
-class CurlFloor(Server):
+class CurlFloor(Proxy):
     """Benchmarks/floor/curl-floor.c: a minimal proxy that forwards through libcurl's multi
     interface on one thread, with the access log on. What it spends is the floor for any proxy with
     libcurl in its data path; it runs only the small proxied GETs (A, C) it was written for."""
     name, key = "libcurl floor", "curl-floor"
     only = "AC"
 
-    def __init__(self, workdir, cpu, binary, backend_port):
-        super().__init__(workdir, cpu)
-        self.binary, self.backend_port = binary, backend_port
-
     def start(self):
-        if not os.access(self.binary, os.X_OK):
-            raise BenchError(f"libcurl floor: no executable at {self.binary} (make bench builds it)")
+        self.require_built()
         self.launch([self.binary, str(self.port), str(self.backend_port)],
                     ready_line=f"listening on 127.0.0.1:{self.port}")
 
 
-class HAProxy(Server):
+class HAProxy(Proxy):
     name, key = "haproxy", "haproxy"
-
-    def __init__(self, workdir, cpu, binary, backend_port):
-        super().__init__(workdir, cpu)
-        self.binary, self.backend_port = binary, backend_port
 
     def start(self):
         conf = render("haproxy.cfg", os.path.join(self.dir, "haproxy.cfg"),

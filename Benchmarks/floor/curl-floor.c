@@ -140,22 +140,20 @@ static int origin_allowed(const char *o) {
     return host[0] != '.';
 }
 
-static int is_hop_by_hop(const char *name, size_t len) {
-    static const char *names[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                  "transfer-encoding", "upgrade", "host", "content-length"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strlen(names[i]) == len && !strncasecmp(name, names[i], len)) return 1;
+/* `name` (len bytes) is one of `names` (lowercase, NULL-terminated), ignoring ASCII case. */
+static int name_in(const char *const *names, const char *name, size_t len) {
+    for (; *names; names++)
+        if (strlen(*names) == len && !strncasecmp(name, *names, len)) return 1;
     return 0;
 }
 
-static int is_dropped_response_field(const char *name, size_t len) {
-    static const char *names[] = {"connection", "keep-alive", "transfer-encoding", "content-length",
-                                  "access-control-allow-origin", "access-control-allow-credentials",
-                                  "access-control-expose-headers", "vary"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strlen(names[i]) == len && !strncasecmp(name, names[i], len)) return 1;
-    return 0;
-}
+/* Request fields never forwarded (Host and Content-Length are the proxy's own). */
+static const char *const hop_by_hop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
+                                         "transfer-encoding", "upgrade", "host", "content-length", NULL};
+/* Backend fields never passed on: hop-by-hop, framing, and what the route's CORS lines replace. */
+static const char *const dropped_response_fields[] = {
+    "connection", "keep-alive", "transfer-encoding", "content-length", "access-control-allow-origin",
+    "access-control-allow-credentials", "access-control-expose-headers", "vary", NULL};
 
 /* Appends to a fixed buffer; what does not fit marks it overflowed (the request is answered 501). */
 static size_t append_capped(char *buf, size_t *len, size_t cap, int *overflow, const char *p, size_t n) {
@@ -294,7 +292,7 @@ static int transfer_done(struct conn *c, CURLcode result) {
             first = 0;
         } else if (line_len > 2) {
             const char *colon = memchr(p, ':', line_len);
-            if (colon && !is_dropped_response_field(p, colon - p)) APPEND(p, line_len);
+            if (colon && !name_in(dropped_response_fields, p, colon - p)) APPEND(p, line_len);
         }
         p = eol + 1;
     }
@@ -359,7 +357,7 @@ static void dispatch(struct conn *c, size_t head_end) {
         }
         if (name_len == 10 && !strncasecmp(line, "connection", 10) && value_end - value == 5
             && !strncasecmp(value, "close", 5)) c->close_after = 1;
-        if (!is_hop_by_hop(line, name_len) && !memchr(line, '_', name_len))
+        if (!name_in(hop_by_hop, line, name_len) && !memchr(line, '_', name_len))
             ADD_LINE("%.*s: %.*s", (int)name_len, line, (int)(value_end - value), value);
         line = eol + 1;
     }
