@@ -58,7 +58,7 @@ public enum HostHeader {
         if name.last == UInt8(ascii: ".") { name = name.dropLast() }
         guard !name.isEmpty, name.count <= 253 else { return false }
         // One pass over the labels without splitting (an array per request); only a name that
-        // ends in a numeric label, which must then be an IPv4 address, is split.
+        // ends in a numeric label, which must then be an IPv4 address, is read again.
         var labelLength = 0
         var lastLabel = name.startIndex
         var index = name.startIndex
@@ -76,7 +76,7 @@ public enum HostHeader {
         }
         guard labelLength > 0 else { return false }
         if isNumeric(name[lastLabel...]) {
-            return isDottedQuad(name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false))
+            return isDottedQuad(name)
         }
         return true
     }
@@ -92,12 +92,26 @@ public enum HostHeader {
         return label.dropFirst(2).allSatisfy(isHexDigit)
     }
 
-    private static func isDottedQuad<Label: Collection<UInt8>>(_ labels: [Label]) -> Bool {
-        labels.count == 4 && labels.allSatisfy { octet in
-            guard (1...3).contains(octet.count), octet.allSatisfy(isDigit) else { return false }
-            if octet.count > 1 && octet.first == UInt8(ascii: "0") { return false }
-            return octet.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) } <= 255
+    /// Four decimals 0–255 without leading zeros, joined by dots. Read in one pass, as names
+    /// are: `127.0.0.1` is the Host of every local client and health check.
+    private static func isDottedQuad(_ bytes: some Collection<UInt8>) -> Bool {
+        var dots = 0
+        var digits = 0
+        var octet = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return false }
+                dots += 1
+                digits = 0
+                octet = 0
+            } else {
+                guard isDigit(byte), digits < 3, !(digits == 1 && octet == 0) else { return false }
+                octet = octet * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard octet <= 255 else { return false }
+            }
         }
+        return dots == 3 && digits > 0
     }
 
     /// RFC 4291 §2.2 text form: eight groups of 1–4 hex digits, at most one `::` standing for
@@ -121,8 +135,7 @@ public enum HostHeader {
             let group = text[index..<end]
             if end == text.count, group.contains(UInt8(ascii: ".")) {
                 // The dotted-quad tail counts as two groups.
-                let labels = group.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-                guard isDottedQuad(labels) else { return false }
+                guard isDottedQuad(group) else { return false }
                 groups += 2
                 break
             }
