@@ -275,8 +275,9 @@ static int transfer_done(struct conn *c, CURLcode result) {
     c->busy = 0;
     if (c->gone) return close_conn(c);
     if (result != CURLE_OK || c->head_overflow || c->body_overflow || status < 200) {
-        log_access(c, 502, upstream_s * 1e3);
-        return answer_local(c, result == CURLE_OK ? 501 : 502, result == CURLE_OK ? "Not Implemented" : "Bad Gateway");
+        int failed = result != CURLE_OK; /* else a response this floor does not handle */
+        log_access(c, failed ? 502 : 501, upstream_s * 1e3);
+        return answer_local(c, failed ? 502 : 501, failed ? "Bad Gateway" : "Not Implemented");
     }
     char *o = c->out;
     size_t len = 0;
